@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'node/index': 'src/node/index.ts',
+    'cli/main': 'src/cli/main.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: { entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' } },
+  target: 'node20',
+  sourcemap: false,
+  clean: true,
+  splitting: false,
+  treeshake: true,
+});
