@@ -251,6 +251,17 @@ export interface KeyEndEvent {
   stream: StreamMeta | null;
 }
 
+/**
+ * A key whose value was not decoded into memory because the decoder's
+ * `keyFilter` rejected it (its structure was still read and checked).
+ * Writers ignore it; reports count it.
+ */
+export interface KeySkippedEvent extends KeyInfo {
+  type: 'keySkipped';
+  offset: number;
+  end: number;
+}
+
 /** Everything the RDB decoder yields. */
 export type RdbEvent =
   | HeaderEvent
@@ -265,5 +276,6 @@ export type RdbEvent =
   | KeyStartEvent
   | KeyChunkEvent
   | KeyEndEvent
+  | KeySkippedEvent
   | EofEvent
   | TrailingEvent;

@@ -1,0 +1,221 @@
+/**
+ * The `rdbkit` command. Exit status: 0 on success, 1 when the input is
+ * corrupt or unsupported (one line on stderr naming the problem and the
+ * offset), 2 on a usage error.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { RdbkitError } from '../errors.js';
+import { parseRdbBatches } from '../rdb/parse.js';
+import type { RdbDecoderOptions } from '../rdb/decoder.js';
+import type { RdbEvent } from '../events.js';
+import { openInput, OutputSink } from '../node/index.js';
+import { JsonlWriter } from '../writers/jsonl.js';
+import { InfoCollector, renderInfo } from '../writers/info.js';
+import { makeKeyFilter, type KeyFilterOptions } from '../filters.js';
+import type { DataType } from '../rdb/constants.js';
+import { Progress } from './progress.js';
+
+const VERSION = '0.1.0';
+const DATA_TYPES: readonly DataType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
+
+class UsageError extends Error {}
+
+function intArg(name: string) {
+  return (value: string, prev: number[] | undefined): number[] => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return [...(prev ?? []), Number(value)];
+  };
+}
+
+function collect(value: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), value];
+}
+
+function typeArg(value: string, prev: DataType[] | undefined): DataType[] {
+  if (!(DATA_TYPES as readonly string[]).includes(value)) throw new InvalidArgumentError(`--type must be one of ${DATA_TYPES.join(', ')}`);
+  return [...(prev ?? []), value as DataType];
+}
+
+interface FilterFlags {
+  db?: number[];
+  key?: string[];
+  keyRegex?: string;
+  type?: DataType[];
+  expired?: boolean;
+}
+
+function filterOptions(o: FilterFlags): KeyFilterOptions {
+  const f: KeyFilterOptions = {};
+  if (o.db) f.dbs = o.db;
+  if (o.key) f.keyGlobs = o.key.map((g) => new Uint8Array(Buffer.from(g, 'utf8')));
+  if (o.keyRegex !== undefined) {
+    try {
+      f.keyRegex = new RegExp(o.keyRegex);
+    } catch (e) {
+      throw new UsageError(`--key-regex: ${(e as Error).message}`);
+    }
+  }
+  if (o.type) f.types = o.type;
+  if (o.expired === false) f.noExpired = { now: Date.now() };
+  return f;
+}
+
+function addFilterFlags(cmd: Command): Command {
+  return cmd
+    .option('--db <n>', 'only this database (repeatable)', intArg('--db'))
+    .option('--key <glob>', 'only keys matching this Redis KEYS glob, byte-wise (repeatable)', collect)
+    .option('--key-regex <re>', 'only keys matching this JavaScript regular expression')
+    .option('--type <type>', `only this type: ${DATA_TYPES.join('|')} (repeatable)`, typeArg)
+    .option('--no-expired', 'leave out keys whose expiry is in the past');
+}
+
+function decoderOptions(o: { checksum?: boolean; future?: boolean }): RdbDecoderOptions {
+  return { verifyChecksum: o.checksum !== false, allowFutureVersions: o.future === true };
+}
+
+async function runJson(input: string, o: FilterFlags & { output?: string; bytes: 'auto' | 'base64'; meta?: boolean; checksum?: boolean; future?: boolean }): Promise<void> {
+  const filter = makeKeyFilter(filterOptions(o));
+  const src = await openInput(input);
+  const sink = await OutputSink.open(o.output ?? null);
+  const writer = new JsonlWriter({ bytes: o.bytes, meta: o.meta === true });
+  let keys = 0;
+  const progress = new Progress(() => src.position, src.size, () => keys);
+  try {
+    for await (const batch of parseRdbBatches(src.chunks, { ...decoderOptions(o), keyFilter: filter })) {
+      for (const ev of batch) {
+        if (ev.type === 'key' || ev.type === 'keyStart') keys++;
+        writer.write(ev);
+      }
+      for (const chunk of writer.take()) await sink.write(chunk);
+      if (sink.closed) return;
+    }
+    writer.end();
+    for (const chunk of writer.take()) await sink.write(chunk);
+  } finally {
+    progress.stop();
+    await sink.close();
+  }
+}
+
+async function collectInfo(input: string, o: { checksum?: boolean; future?: boolean }, onEvent?: (ev: RdbEvent) => void) {
+  const src = await openInput(input);
+  const info = new InfoCollector();
+  let keys = 0;
+  const progress = new Progress(() => src.position, src.size, () => keys);
+  try {
+    // Skip building values (module values excepted, to name their modules):
+    // the structure is still decoded and validated.
+    const skipAll = (k: { dataType: DataType }): boolean => k.dataType === 'module';
+    for await (const batch of parseRdbBatches(src.chunks, { ...decoderOptions(o), keyFilter: skipAll })) {
+      for (const ev of batch) {
+        if (ev.type === 'keySkipped' || ev.type === 'key') keys++;
+        info.add(ev);
+        onEvent?.(ev);
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return info.report(src.size);
+}
+
+async function runInfo(input: string, o: { json?: boolean; checksum?: boolean; future?: boolean }): Promise<void> {
+  const report = await collectInfo(input, { ...o, checksum: false });
+  const text = o.json ? JSON.stringify(report) + '\n' : renderInfo(report);
+  process.stdout.write(text);
+}
+
+async function runVerify(input: string, o: { future?: boolean; quiet?: boolean }): Promise<void> {
+  const report = await collectInfo(input, { future: o.future === true, checksum: true });
+  if (o.quiet) return;
+  const fmt = `${report.magic}${String(report.version).padStart(report.magic === 'VALKEY' ? 3 : 4, '0')}`;
+  const c = report.checksum;
+  const sum = c.stored === null ? 'no checksum (version < 5)' : c.disabled ? 'checksum disabled when saved' : `checksum ${c.stored} verified`;
+  const trail = report.trailingBytes > 0 ? `, ${report.trailingBytes} trailing bytes after the checksum` : '';
+  process.stdout.write(`OK ${input}: ${fmt}, ${report.keys} keys in ${report.dbs.filter((d) => d.keys > 0).length} databases, ${sum}${trail}\n`);
+}
+
+function describeError(e: RdbkitError, input: string | undefined): string {
+  const where = input !== undefined && e.code !== 'USAGE' && e.code !== 'IO' ? `${input}: ` : '';
+  return `rdbkit: ${where}${e.message} [${e.code}]`;
+}
+
+/** Runs the CLI with `argv` (without node and script). Resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let currentInput: string | undefined;
+  const program = new Command('rdbkit')
+    .description('Read Redis and Valkey RDB dump files: convert to JSON Lines, inspect, verify.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const future = new Option('--best-effort-version', 'read RDB versions newer than this release knows, stopping cleanly at the first unknown tag').default(false);
+
+  addFilterFlags(
+    program
+      .command('json')
+      .description('write every key as one JSON object per line (JSON Lines)')
+      .argument('<input>', 'RDB file, or - for stdin')
+      .option('-o, --output <file>', 'write to this file instead of stdout')
+      .addOption(new Option('--bytes <mode>', 'how byte strings are written').choices(['auto', 'base64']).default('auto'))
+      .option('--meta', 'also write header, aux, function, module aux and eof records')
+      .option('--no-checksum', 'do not verify the CRC-64 trailer')
+      .addOption(future),
+  ).action(async (input: string, o: FilterFlags & { output?: string; bytes: 'auto' | 'base64'; meta?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
+    currentInput = input;
+    await runJson(input, { ...o, future: o.bestEffortVersion === true });
+  });
+
+  program
+    .command('info')
+    .description('summarise a dump: version, aux fields, keys per database, types, encodings, checksum, largest keys')
+    .argument('<input>', 'RDB file, or - for stdin')
+    .option('--json', 'print one JSON object')
+    .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false))
+    .action(async (input: string, o: { json?: boolean; bestEffortVersion?: boolean }) => {
+      currentInput = input;
+      await runInfo(input, { ...o, future: o.bestEffortVersion === true });
+    });
+
+  program
+    .command('verify')
+    .description('check structure and checksum; exit 0 when intact, 1 with the problem and its offset')
+    .argument('<input>', 'RDB file, or - for stdin')
+    .option('-q, --quiet', 'print nothing on success')
+    .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false))
+    .action(async (input: string, o: { quiet?: boolean; bestEffortVersion?: boolean }) => {
+      currentInput = input;
+      await runVerify(input, { ...o, future: o.bestEffortVersion === true });
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`rdbkit: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof RdbkitError) {
+      process.stderr.write(describeError(e, currentInput) + '\n');
+      return e.code === 'USAGE' ? 2 : 1;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`rdbkit: internal error: ${msg} (please report this with the input file)\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,11 @@
+/**
+ * rdbkit: read Redis and Valkey persistence files as typed events, and write
+ * them as JSON Lines (more writers follow). This entry point is isomorphic:
+ * it imports nothing from Node.
+ */
+export { RdbkitError, type RdbkitErrorCode } from './errors.js';
+export type * from './events.js';
+export { RdbDecoder, type RdbDecoderOptions, type ModuleValueReader } from './rdb/decoder.js';
+export { parseRdb, parseRdbSync, parseRdbBatches, type ParseRdbOptions } from './rdb/parse.js';
+export { RDB_TYPE, RDB_OPCODE, describeType, type DataType, type EncodingName } from './rdb/constants.js';
+export type { ByteSource } from './io/source.js';

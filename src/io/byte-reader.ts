@@ -1,0 +1,227 @@
+/**
+ * ByteReader: a window over a queue of input chunks, read synchronously.
+ *
+ * Readers work in *units*: a unit starts at `mark`; every `need(n)` that
+ * cannot be satisfied throws the `NEED_MORE` signal after recording how many
+ * bytes from `mark` the unit needs at least (`wanted`). The owner then rewinds
+ * to `mark`, waits until that many bytes are buffered, and runs the unit
+ * again. A unit that keeps failing waits for twice what it had before, so a
+ * large unit is re-parsed a bounded number of times: total work stays linear.
+ *
+ * Views returned by `bytes()` point into input chunks or into buffers this
+ * class allocated; neither is ever written after the view is handed out.
+ */
+
+/** Thrown by `need()` when the buffered bytes do not hold the current unit. */
+export const NEED_MORE: unique symbol = Symbol('rdbkit.needMore');
+
+const EMPTY = new Uint8Array(0);
+
+export class ByteReader {
+  /** Current contiguous buffer. */
+  protected buf: Uint8Array = EMPTY;
+  protected view: DataView = new DataView(EMPTY.buffer);
+  /** Read position inside `buf`. */
+  protected pos = 0;
+  /** Absolute input offset of `buf[0]`. */
+  protected base = 0;
+  /** Start of the current unit inside `buf`. */
+  protected mark = 0;
+  /** Bytes (from `mark`) the current unit is known to need. */
+  protected wanted = 0;
+  protected pending: Uint8Array[] = [];
+  protected pendingBytes = 0;
+  /** True once the input is known to be complete. */
+  protected ended = false;
+
+  /** Absolute offset of the read position. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Bytes available from the read position without more input. */
+  protected get available(): number {
+    return this.buf.length - this.pos + this.pendingBytes;
+  }
+
+  /** Appends a chunk of input. The reader keeps a reference; do not modify the chunk afterwards. */
+  protected append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.pos === this.buf.length && this.pending.length === 0) {
+      this.onDiscard(this.buf, this.pos);
+      this.base += this.buf.length;
+      this.setBuffer(chunk);
+      this.pos = 0;
+      this.mark = 0;
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+  }
+
+  /** Bytes the current unit needs from `mark` before it can be retried, or 0 when it can run. */
+  protected missing(): number {
+    const have = this.buf.length - this.mark + this.pendingBytes;
+    return have >= this.wanted ? 0 : this.wanted - have;
+  }
+
+  /**
+   * Makes at least `wanted` bytes from `mark` contiguous in `buf` (or all the
+   * bytes there are, once the input has ended). Called before a retry.
+   */
+  protected gather(): void {
+    const inBuf = this.buf.length - this.mark;
+    if (inBuf >= this.wanted || this.pending.length === 0) return;
+    if (inBuf === 0 && this.pending[0]!.length >= this.wanted) {
+      // The unit starts exactly at the next chunk: adopt it without copying.
+      this.onDiscard(this.buf, this.mark);
+      this.base += this.buf.length;
+      const next = this.pending.shift()!;
+      this.pendingBytes -= next.length;
+      this.pos = 0;
+      this.mark = 0;
+      this.setBuffer(next);
+      return;
+    }
+    // Merge the unread tail and every pending chunk into one buffer: each
+    // byte is copied at most once per unit that straddles a chunk edge.
+    this.onDiscard(this.buf, this.mark);
+    const total = inBuf + this.pendingBytes;
+    const merged = new Uint8Array(total);
+    merged.set(this.buf.subarray(this.mark), 0);
+    let at = inBuf;
+    for (const c of this.pending) {
+      merged.set(c, at);
+      at += c.length;
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.base += this.mark;
+    this.pos -= this.mark;
+    this.mark = 0;
+    this.setBuffer(merged);
+  }
+
+  /**
+   * Called with a buffer and the index up to which its bytes were consumed,
+   * just before the reader lets go of the consumed part (checksumming hook).
+   */
+  protected onDiscard(_buf: Uint8Array, _upTo: number): void {
+    // overridden by the decoder
+  }
+
+  private setBuffer(b: Uint8Array): void {
+    this.buf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  /** Ensures `n` more bytes are readable at `pos`, else signals NEED_MORE. */
+  protected need(n: number): void {
+    if (this.buf.length - this.pos < n) {
+      const w = this.pos + n - this.mark;
+      const had = this.buf.length - this.mark;
+      // Grow geometrically when the same unit keeps failing, so that a
+      // large unit is not re-parsed once per incoming chunk.
+      this.wanted = this.ended ? w : Math.max(w, had * 2);
+      throw NEED_MORE;
+    }
+  }
+
+  protected u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  protected u16le(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  protected i16le(): number {
+    this.need(2);
+    const v = this.view.getInt16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  protected u32le(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  protected i32le(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  protected u32be(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, false);
+    this.pos += 4;
+    return v;
+  }
+
+  /** Signed 64-bit little-endian: a number when safe, else a bigint. */
+  protected i64le(): number | bigint {
+    this.need(8);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getInt32(this.pos + 4, true);
+    const at = this.pos;
+    this.pos += 8;
+    if (hi >= -0x200000 && hi < 0x200000) return hi * 0x100000000 + lo;
+    return this.view.getBigInt64(at, true);
+  }
+
+  /** Unsigned 64-bit big-endian: a number when safe, else a bigint. */
+  protected u64be(): number | bigint {
+    this.need(8);
+    const hi = this.view.getUint32(this.pos, false);
+    const lo = this.view.getUint32(this.pos + 4, false);
+    const at = this.pos;
+    this.pos += 8;
+    if (hi < 0x200000) return hi * 0x100000000 + lo;
+    return this.view.getBigUint64(at, false);
+  }
+
+  protected f64le(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  protected f32le(): number {
+    this.need(4);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A view of the next `n` bytes. */
+  protected bytes(n: number): Uint8Array {
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** Hands out whatever is buffered, up to `max` bytes (at least 1 unless none), without waiting. */
+  protected takeUpTo(max: number): Uint8Array {
+    let n = this.buf.length - this.pos;
+    if (n === 0 && this.pendingBytes > 0) {
+      this.wanted = this.pos - this.mark + 1;
+      this.gather();
+      n = this.buf.length - this.pos;
+    }
+    if (n > max) n = max;
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+}

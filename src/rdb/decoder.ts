@@ -1,0 +1,1234 @@
+/**
+ * The streaming RDB decoder: bytes in, events out (format.md sections 1–11).
+ *
+ * `RdbDecoder` is push-style: the owner `push()`es chunks, calls `end()` when
+ * the input is complete, and pulls events with `read()`. Internally it parses
+ * one *unit* at a time (an opcode record, a key header, one collection
+ * element, one blob, one piece of a large string); a unit cut by a chunk edge
+ * is retried once enough bytes are buffered (see ByteReader).
+ *
+ * Every unit reads first and changes state last, so a retried unit never
+ * emits an event twice.
+ */
+import { ByteReader, NEED_MORE } from '../io/byte-reader.js';
+import { RdbkitError, corrupt } from '../errors.js';
+import type {
+  HashEntry,
+  KeyInfo,
+  RdbEvent,
+  StreamConsumer,
+  StreamEntry,
+  StreamGroup,
+  StreamId,
+  StreamMeta,
+  StreamPendingEntry,
+  ZsetEntry,
+  Int64,
+} from '../events.js';
+import {
+  QUICKLIST_NODE_CONTAINER,
+  RDB_ENC,
+  RDB_ENTERPRISE_OPCODE,
+  RDB_MODULE_OPCODE,
+  RDB_OPCODE,
+  RDB_TYPE,
+  RDB_VERSION_MAX_REDIS,
+  RDB_VERSION_MAX_VALKEY,
+  VALKEY_RDB_TYPE_HASH_2,
+  describeType,
+} from './constants.js';
+import { Crc64 } from './crc64.js';
+import { LzfStreamDecoder, lzfDecompress } from './lzf.js';
+import { decodeZiplist } from './encodings/ziplist.js';
+import { decodeListpack } from './encodings/listpack.js';
+import { decodeIntset } from './encodings/intset.js';
+import { decodeZipmap } from './encodings/zipmap.js';
+import { decodeStreamNode, parseStreamInt } from './encodings/stream.js';
+import { decodeModuleId } from './encodings/module.js';
+import { intToAscii } from './encodings/int-text.js';
+import { parseScore } from './double.js';
+
+/** A parser for pre-GA module values (type 6), keyed by module name. */
+export interface ModuleValueReader {
+  /** Reads an unsigned integer (an RDB LEN). */
+  readUnsigned(): Int64;
+  /** Reads a signed integer stored as a LEN bit pattern. */
+  readSigned(): Int64;
+  /** Reads a string. */
+  readString(): Uint8Array;
+  /** Reads a little-endian binary64. */
+  readDouble(): number;
+  /** Reads a little-endian binary32. */
+  readFloat(): number;
+}
+
+/** Decoder options. */
+export interface RdbDecoderOptions {
+  /** Verify the CRC-64 trailer (default true). A stored 0 means "disabled" and is never verified. */
+  verifyChecksum?: boolean;
+  /**
+   * Read versions newer than this library knows (REDIS ≥ 13, VALKEY ≥ 81)
+   * with the newest known rules, stopping with an error at the first unknown
+   * type or opcode. Default false: such files are refused.
+   */
+  allowFutureVersions?: boolean;
+  /**
+   * Values whose decoded size passes this many bytes arrive as `keyStart`,
+   * `keyChunk`… and `keyEnd` instead of one `key` event; it is also the size
+   * of each chunk. Default 1 MiB.
+   */
+  chunkBytes?: number;
+  /** Report stream tombstones (deleted entries) too. Default false. */
+  tombstones?: boolean;
+  /**
+   * Largest single element (key, member, field, blob) held in memory whole, in
+   * bytes. Strings values above the chunk size stream and are not limited.
+   * Default 1 GiB.
+   */
+  maxElementBytes?: number;
+  /** Parsers for pre-GA module values (type 6), by module name. */
+  moduleParsers?: Record<string, (reader: ModuleValueReader) => void>;
+  /**
+   * Keys for which this returns false are not collected: their structure is
+   * still read and checked, and a `keySkipped` event replaces their key events.
+   */
+  keyFilter?: ((info: KeyInfo) => boolean) | null;
+  /**
+   * What to do after the checksum: 'count' (default) consumes the rest and
+   * reports it in a `trailing` event; 'stop' leaves it unread (see `remainder()`).
+   */
+  afterEnd?: 'count' | 'stop';
+}
+
+const S_HEADER = 0;
+const S_RECORD = 1;
+const S_VALUE = 2;
+const S_CHECKSUM = 3;
+const S_TRAILING = 4;
+const S_DONE = 5;
+
+// Value reading modes (what each step of S_VALUE does).
+const V_STRING_RAW = 1; // stream a raw string in pieces
+const V_STRING_LZF = 2; // stream an LZF string through the streaming decompressor
+const V_LIST = 3; // one STR element per unit (list, set)
+const V_ZSET = 4; // STR member + text score
+const V_ZSET2 = 5; // STR member + binary score
+const V_HASH = 6; // STR field + STR value
+const V_QUICKLIST = 7; // one ziplist node per unit
+const V_QUICKLIST2 = 8; // container + node per unit
+const V_STREAM_NODES = 9; // one (node key, listpack) per unit
+const V_STREAM_META = 10; // everything after the nodes, as one unit
+const V_HASH_META = 11; // Redis type 24: LEN ttl, STR field, STR value
+const V_HASH_META_PRE_GA = 12; // Redis type 22: LEN expire, STR field, STR value
+const V_HASH_2 = 13; // Valkey type 22: STR field, STR value, i64 expire
+
+const U64_MAX = 0xffffffffffffffffn;
+
+interface ValueState {
+  info: KeyInfo;
+  offset: number;
+  mode: number;
+  remaining: number;
+  started: boolean;
+  items: unknown[];
+  itemBytes: number;
+  /** Hash field expiries parallel to `items`, for hash types with field TTLs. */
+  ttls: Array<number | null> | null;
+  hasTtl: boolean;
+  /** Total element count when known up front (for keyStart.length). */
+  length: number | null;
+  /** Bytes of a streamed string still to come (raw: value bytes; lzf: compressed bytes). */
+  left: number;
+  lzf: LzfStreamDecoder | null;
+  /** Hash type 24 min-expire base. */
+  minExpire: number;
+  /** Stream: entries decoded so far are in items; node count. */
+  nodes: number;
+  skip: boolean;
+}
+
+function assertSafeLength(n: number | bigint, offset: number): number {
+  if (typeof n === 'bigint') throw corrupt(`length ${n} is too large`, offset);
+  return n;
+}
+
+/** A compact printable rendering of a few bytes for messages. */
+function hexByte(b: number): string {
+  return '0x' + b.toString(16).padStart(2, '0');
+}
+
+/** Streaming RDB decoder (push chunks, pull events). */
+export class RdbDecoder extends ByteReader {
+  private state = S_HEADER;
+  private readonly q: RdbEvent[] = [];
+  private qi = 0;
+  private readonly verifyChecksum: boolean;
+  private readonly allowFuture: boolean;
+  private readonly chunkBytes: number;
+  private readonly tombstones: boolean;
+  private readonly maxElement: number;
+  private readonly moduleParsers: Record<string, (reader: ModuleValueReader) => void>;
+  private readonly keyFilter: ((info: KeyInfo) => boolean) | null;
+  private readonly afterEnd: 'count' | 'stop';
+
+  private readonly crc = new Crc64();
+  private crcAt = 0;
+  private crcOn = false;
+
+  /** `REDIS` or `VALKEY`, once the header is read. */
+  magic: 'REDIS' | 'VALKEY' | null = null;
+  /** RDB version, once the header is read. */
+  version = 0;
+  private valkey = false;
+  private db = 0;
+  private expireAt: number | null = null;
+  private lruIdle: number | null = null;
+  private lfuFreq: number | null = null;
+  private recordStart = 0;
+  private v: ValueState | null = null;
+  private trailing = 0;
+  private trailingAt = 0;
+  private failed: RdbkitError | null = null;
+
+  constructor(options: RdbDecoderOptions = {}) {
+    super();
+    this.verifyChecksum = options.verifyChecksum ?? true;
+    this.allowFuture = options.allowFutureVersions ?? false;
+    this.chunkBytes = Math.max(1, options.chunkBytes ?? 1 << 20);
+    this.tombstones = options.tombstones ?? false;
+    this.maxElement = options.maxElementBytes ?? 1 << 30;
+    this.moduleParsers = options.moduleParsers ?? {};
+    this.keyFilter = options.keyFilter ?? null;
+    this.afterEnd = options.afterEnd ?? 'count';
+  }
+
+  /** Feeds the next chunk of input. The decoder keeps views into it: do not modify it afterwards. */
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new RdbkitError('USAGE', 'push() after end()');
+    this.append(chunk);
+  }
+
+  /** Declares the input complete. */
+  end(): void {
+    this.ended = true;
+  }
+
+  /** True once the decoder has nothing more to yield. */
+  get done(): boolean {
+    return this.state === S_DONE && this.qi >= this.q.length;
+  }
+
+  /** True when `read()` returned undefined because more input is needed. */
+  get needsInput(): boolean {
+    return this.state !== S_DONE && this.qi >= this.q.length && !this.ended && this.missing() > 0;
+  }
+
+  /**
+   * The next event, or undefined when more input is needed (`needsInput`) or
+   * the decoder is done. Throws RdbkitError on bad input.
+   */
+  read(): RdbEvent | undefined {
+    if (this.qi < this.q.length) return this.q[this.qi++];
+    if (this.failed) throw this.failed;
+    this.q.length = 0;
+    this.qi = 0;
+    if (this.state === S_DONE) return undefined;
+    try {
+      this.run();
+    } catch (e) {
+      this.failed = this.wrapError(e);
+      this.state = S_DONE;
+      throw this.failed;
+    }
+    return this.qi < this.q.length ? this.q[this.qi++] : undefined;
+  }
+
+  /** After a 'stop' end: the bytes buffered past the RDB, and their absolute offset. */
+  remainder(): { offset: number; chunks: Uint8Array[] } {
+    const rest: Uint8Array[] = [];
+    const tail = this.buf.subarray(this.pos);
+    if (tail.length > 0) rest.push(tail);
+    const offset = this.offset;
+    this.takePending(rest);
+    return { offset, chunks: rest };
+  }
+
+  private takePending(into: Uint8Array[]): void {
+    for (const c of this.pending) into.push(c);
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private wrapError(e: unknown): RdbkitError {
+    let err: RdbkitError;
+    if (e instanceof RdbkitError) err = e;
+    else if (e instanceof RangeError || e instanceof TypeError) {
+      err = new RdbkitError('CORRUPT', `malformed data (${e.message})`, { offset: this.offset, cause: e });
+    } else throw e;
+    const v = this.v;
+    return err.withContext(this.state === S_VALUE || v ? this.db : undefined, v ? v.info.key : undefined);
+  }
+
+  private run(): void {
+    for (;;) {
+      if (this.state === S_DONE) return;
+      if (this.missing() > 0 && !this.ended) return;
+      this.gather();
+      this.mark = this.pos;
+      try {
+        this.step();
+        this.wanted = 0;
+      } catch (e) {
+        if (e !== NEED_MORE) throw e;
+        this.pos = this.mark;
+        if (this.ended && this.missing() > 0) this.truncated();
+        if (this.ended) continue; // retry with everything there is
+        if (this.missing() > 0) return;
+        continue;
+      }
+      if (this.q.length > 0) return;
+    }
+  }
+
+  private truncated(): never {
+    const endAt = this.offset + this.available;
+    const what =
+      this.state === S_HEADER ? 'header'
+      : this.state === S_CHECKSUM ? 'checksum'
+      : this.v ? `value of the record starting at offset ${this.v.offset}`
+      : `record starting at offset ${this.base + this.mark}`;
+    throw new RdbkitError('TRUNCATED', `unexpected end of input in ${what} (needed ${this.missing()} more bytes)`, {
+      offset: endAt,
+    });
+  }
+
+  protected override onDiscard(buf: Uint8Array, upTo: number): void {
+    if (this.crcOn && upTo > this.crcAt) this.crc.update(buf, this.crcAt, upTo);
+    this.crcAt = 0;
+  }
+
+  private emit(e: RdbEvent): void {
+    this.q.push(e);
+  }
+
+  // ---------------------------------------------------------------- units
+
+  private step(): void {
+    switch (this.state) {
+      case S_HEADER:
+        return this.readHeader();
+      case S_RECORD:
+        return this.readRecord();
+      case S_VALUE:
+        return this.readValueStep();
+      case S_CHECKSUM:
+        return this.readChecksum();
+      case S_TRAILING:
+        return this.readTrailing();
+    }
+  }
+
+  private readHeader(): void {
+    this.need(1);
+    const first = this.buf[this.pos];
+    const isValkey = first === 0x56; // 'V'
+    const n = isValkey ? 9 : 9;
+    this.need(n);
+    const h = this.buf.subarray(this.pos, this.pos + n);
+    const text = String.fromCharCode(...h);
+    let magic: 'REDIS' | 'VALKEY';
+    let digits: string;
+    if (text.startsWith('REDIS')) {
+      magic = 'REDIS';
+      digits = text.slice(5);
+    } else if (text.startsWith('VALKEY')) {
+      magic = 'VALKEY';
+      digits = text.slice(6);
+    } else {
+      throw new RdbkitError('BAD_MAGIC', `not an RDB file: expected "REDIS" or "VALKEY", found ${JSON.stringify(text.replace(/[^\x20-\x7e]/g, '?'))}`, { offset: 0 });
+    }
+    if (!/^[0-9]+$/.test(digits)) {
+      throw new RdbkitError('BAD_MAGIC', `invalid RDB version digits ${JSON.stringify(digits.replace(/[^\x20-\x7e]/g, '?'))}`, { offset: magic.length });
+    }
+    const version = Number(digits);
+    let future = false;
+    if (magic === 'REDIS') {
+      if (version < 1 || version >= 80) throw new RdbkitError('UNSUPPORTED_VERSION', `invalid RDB version ${version} for magic REDIS`, { offset: 5 });
+      if (version > RDB_VERSION_MAX_REDIS) future = true;
+    } else {
+      if (version < 80) throw new RdbkitError('UNSUPPORTED_VERSION', `invalid RDB version ${version} for magic VALKEY (Valkey versions start at 80)`, { offset: 6 });
+      if (version > RDB_VERSION_MAX_VALKEY) future = true;
+    }
+    if (future && !this.allowFuture) {
+      const max = magic === 'REDIS' ? RDB_VERSION_MAX_REDIS : RDB_VERSION_MAX_VALKEY;
+      throw new RdbkitError(
+        'UNSUPPORTED_VERSION',
+        `RDB version ${version} (${magic}) is newer than this library reads (up to ${max}); best-effort reading is available as an opt-in`,
+        { offset: magic.length },
+      );
+    }
+    this.pos += n;
+    this.magic = magic;
+    this.version = version;
+    this.valkey = magic === 'VALKEY';
+    this.crcOn = version >= 5;
+    this.crcAt = this.mark;
+    this.state = S_RECORD;
+    this.emit({ type: 'header', offset: 0, magic, version, future });
+  }
+
+  /** One opcode record, or a key header (type byte + key) that moves to S_VALUE. */
+  private readRecord(): void {
+    const start = this.offset;
+    const op = this.u8();
+    if (op >= 242) {
+      switch (op) {
+        case RDB_OPCODE.EOF: {
+          // Checksum the bytes up to and including the EOF byte.
+          if (this.crcOn) {
+            this.crc.update(this.buf, this.crcAt, this.pos);
+            this.crcAt = this.pos;
+          }
+          this.recordStart = start;
+          if (this.version >= 5) {
+            this.state = S_CHECKSUM;
+          } else {
+            this.finishEof(start, null);
+          }
+          return;
+        }
+        case RDB_OPCODE.SELECTDB: {
+          const db = assertSafeLength(this.len(), start + 1);
+          this.db = db;
+          this.emit({ type: 'selectDb', offset: start, db });
+          return;
+        }
+        case RDB_OPCODE.EXPIRETIME: {
+          const s = this.i32le();
+          this.expireAt = s * 1000;
+          return;
+        }
+        case RDB_OPCODE.EXPIRETIME_MS: {
+          const ms = this.i64le();
+          this.expireAt = typeof ms === 'bigint' ? Number(ms) : ms;
+          return;
+        }
+        case RDB_OPCODE.RESIZEDB: {
+          const keys = this.lenNumber();
+          const expires = this.lenNumber();
+          this.emit({ type: 'resizeDb', offset: start, db: this.db, keys, expires });
+          return;
+        }
+        case RDB_OPCODE.AUX: {
+          const name = this.str();
+          const value = this.str();
+          this.emit({ type: 'aux', offset: start, name, value });
+          return;
+        }
+        case RDB_OPCODE.FREQ: {
+          this.lfuFreq = this.u8();
+          return;
+        }
+        case RDB_OPCODE.IDLE: {
+          this.lruIdle = this.lenNumber();
+          return;
+        }
+        case RDB_OPCODE.MODULE_AUX: {
+          const p0 = this.pos;
+          const id = this.lenBig();
+          const whenOp = this.lenNumber();
+          if (whenOp !== RDB_MODULE_OPCODE.UINT) throw corrupt(`module aux "when" opcode is ${whenOp}, expected 2`, start);
+          const when = this.lenNumber();
+          this.skipModuleOpcodes();
+          const payload = this.buf.subarray(p0, this.pos);
+          const { name, encver } = decodeModuleId(BigInt(id));
+          this.emit({ type: 'moduleAux', offset: start, module: name, encver, moduleId: BigInt(id), when, payload });
+          return;
+        }
+        case RDB_OPCODE.FUNCTION_PRE_GA: {
+          const name = this.str();
+          const engine = this.str();
+          const hasDesc = this.lenNumber();
+          const description = hasDesc ? this.str() : null;
+          const code = this.str();
+          this.emit({ type: 'function', offset: start, opcode: 246, code, name, engine, description });
+          return;
+        }
+        case RDB_OPCODE.FUNCTION2: {
+          const code = this.str();
+          this.emit({ type: 'function', offset: start, opcode: 245, code, name: null, engine: null, description: null });
+          return;
+        }
+        case RDB_OPCODE.SLOT_INFO: {
+          const slot = this.lenNumber();
+          const keys = this.lenNumber();
+          const expires = this.lenNumber();
+          this.emit({ type: 'slotInfo', offset: start, db: this.db, slot, keys, expires });
+          return;
+        }
+        case RDB_OPCODE.SLOT_IMPORT: {
+          if (!this.valkey) break;
+          const job = this.str();
+          const n = this.lenNumber();
+          if (n > this.available) throw corrupt(`slot import range count ${n} exceeds the input`, start);
+          const ranges: Array<[number, number]> = [];
+          for (let i = 0; i < n; i++) ranges.push([this.lenNumber(), this.lenNumber()]);
+          this.emit({ type: 'slotImport', offset: start, job, ranges });
+          return;
+        }
+      }
+      throw new RdbkitError('UNKNOWN_OPCODE', `unknown opcode ${op} (${hexByte(op)}) for ${this.magic} version ${this.version}`, { offset: start, db: this.db });
+    }
+    if (!this.valkey && (op === RDB_ENTERPRISE_OPCODE.RAM_LRU || op === RDB_ENTERPRISE_OPCODE.SLOT_NUMBER)) {
+      this.len();
+      return;
+    }
+    const desc = describeType(op, this.valkey);
+    if (desc === undefined) {
+      throw new RdbkitError('UNKNOWN_TYPE', `unknown value type ${op} (${hexByte(op)}) for ${this.magic} version ${this.version}`, { offset: start, db: this.db });
+    }
+    const key = this.str();
+    const info: KeyInfo = {
+      db: this.db,
+      key,
+      expireAt: this.expireAt,
+      lruIdle: this.lruIdle,
+      lfuFreq: this.lfuFreq,
+      rdbType: op,
+      encoding: desc.encoding,
+      dataType: desc.dataType,
+    };
+    this.expireAt = null;
+    this.lruIdle = null;
+    this.lfuFreq = null;
+    const skip = this.keyFilter !== null && !this.keyFilter(info);
+    this.v = {
+      info,
+      offset: start,
+      mode: 0,
+      remaining: 0,
+      started: false,
+      items: [],
+      itemBytes: 0,
+      ttls: null,
+      hasTtl: false,
+      length: null,
+      left: 0,
+      lzf: null,
+      minExpire: 0,
+      nodes: 0,
+      skip,
+    };
+    this.state = S_VALUE;
+  }
+
+  private finishEof(offset: number, stored: Uint8Array | null): void {
+    let storedBig: bigint | null = null;
+    let computed: bigint | null = null;
+    let verified = false;
+    if (stored) {
+      const dv = new DataView(stored.buffer, stored.byteOffset, 8);
+      storedBig = dv.getBigUint64(0, true);
+      computed = this.crc.value;
+      if (storedBig !== 0n && this.verifyChecksum) {
+        if (computed !== storedBig) {
+          throw new RdbkitError(
+            'CHECKSUM_MISMATCH',
+            `checksum mismatch: stored ${storedBig.toString(16).padStart(16, '0')}, computed ${computed.toString(16).padStart(16, '0')}`,
+            { offset: offset + 1 },
+          );
+        }
+        verified = true;
+      }
+    }
+    this.emit({ type: 'eof', offset, storedChecksum: storedBig, computedChecksum: computed, verified, end: this.offset });
+    this.crcOn = false;
+    if (this.afterEnd === 'stop') {
+      this.state = S_DONE;
+    } else {
+      this.state = S_TRAILING;
+      this.trailingAt = this.offset;
+    }
+  }
+
+  private readChecksum(): void {
+    const stored = this.bytes(8);
+    this.finishEof(this.recordStart, stored);
+  }
+
+  private readTrailing(): void {
+    const n = this.buf.length - this.pos;
+    if (n > 0) {
+      this.trailing += n;
+      this.pos += n;
+      return;
+    }
+    if (!this.ended || this.available > 0) {
+      this.need(1);
+      return;
+    }
+    if (this.trailing > 0) this.emit({ type: 'trailing', offset: this.trailingAt, length: this.trailing });
+    this.state = S_DONE;
+  }
+
+  // ------------------------------------------------------- length, string
+
+  /** An RDB LEN as a number (numbers ≥ 2^53 come back as bigint). */
+  private len(): number | bigint {
+    this.need(1);
+    const b = this.buf[this.pos]!;
+    const t = b >> 6;
+    if (t === 0) {
+      this.pos++;
+      return b & 0x3f;
+    }
+    if (t === 1) {
+      this.need(2);
+      const v = ((b & 0x3f) << 8) | this.buf[this.pos + 1]!;
+      this.pos += 2;
+      return v;
+    }
+    if (b === 0x80) {
+      this.pos++;
+      return this.u32be();
+    }
+    if (b === 0x81) {
+      this.pos++;
+      return this.u64be();
+    }
+    throw corrupt(`invalid length byte ${hexByte(b)}`, this.offset);
+  }
+
+  /** A LEN that must be a safe integer count. */
+  private lenNumber(): number {
+    const at = this.offset;
+    return assertSafeLength(this.len(), at);
+  }
+
+  /** A LEN as a bigint (stream IDs, module ids). */
+  private lenBig(): number | bigint {
+    return this.len();
+  }
+
+  /**
+   * Reads the header of an RDB string. Returns the raw length (kind 0), the
+   * decoded integer text (kind 1, in `intText`), or LZF lengths (kind 2).
+   */
+  private strHeaderKind = 0;
+  private strLen = 0;
+  private strULen = 0;
+  private strInt: Uint8Array | null = null;
+
+  private strHeader(): void {
+    this.need(1);
+    const b = this.buf[this.pos]!;
+    if (b >> 6 !== 3) {
+      const at = this.offset;
+      this.strHeaderKind = 0;
+      this.strLen = assertSafeLength(this.len(), at);
+      return;
+    }
+    const enc = b & 0x3f;
+    const at = this.offset;
+    this.pos++;
+    switch (enc) {
+      case RDB_ENC.INT8: {
+        this.need(1);
+        const v = (this.buf[this.pos++]! << 24) >> 24;
+        this.strHeaderKind = 1;
+        this.strInt = intToAscii(v);
+        return;
+      }
+      case RDB_ENC.INT16:
+        this.strHeaderKind = 1;
+        this.strInt = intToAscii(this.i16le());
+        return;
+      case RDB_ENC.INT32:
+        this.strHeaderKind = 1;
+        this.strInt = intToAscii(this.i32le());
+        return;
+      case RDB_ENC.LZF: {
+        const clen = this.lenNumber();
+        const ulen = this.lenNumber();
+        // An LZF chunk of 3 bytes produces at most 264 bytes.
+        if (ulen > clen * 88 + 8) throw corrupt(`LZF lengths are inconsistent (compressed ${clen}, uncompressed ${ulen})`, at);
+        if (clen === 0 && ulen !== 0) throw corrupt('empty LZF data', at);
+        this.strHeaderKind = 2;
+        this.strLen = clen;
+        this.strULen = ulen;
+        return;
+      }
+      default:
+        throw corrupt(`invalid string encoding ${enc}`, at);
+    }
+  }
+
+  /** A whole RDB string. */
+  private str(): Uint8Array {
+    const at = this.offset;
+    this.strHeader();
+    switch (this.strHeaderKind) {
+      case 0:
+        if (this.strLen > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${this.strLen} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+        return this.bytes(this.strLen);
+      case 1:
+        return this.strInt!;
+      default: {
+        const ulen = this.strULen;
+        if (ulen > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${ulen} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+        const data = this.bytes(this.strLen);
+        return lzfDecompress(data, ulen, this.offset - this.strLen);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- values
+
+  private readValueStep(): void {
+    const v = this.v!;
+    if (v.mode === 0) return this.readValueStart(v);
+    switch (v.mode) {
+      case V_STRING_RAW: {
+        if (v.left === 0) return this.finishValue(v);
+        const piece = this.takeUpTo(Math.min(v.left, this.chunkBytes));
+        if (piece.length === 0) {
+          this.need(1);
+          return;
+        }
+        v.left -= piece.length;
+        if (!v.skip) this.emit({ type: 'keyChunk', offset: this.offset - piece.length, db: v.info.db, key: v.info.key, dataType: 'string', value: piece });
+        return;
+      }
+      case V_STRING_LZF: {
+        if (v.left === 0) {
+          v.lzf!.finish();
+          return this.finishValue(v);
+        }
+        const at = this.offset;
+        const piece = this.takeUpTo(Math.min(v.left, this.chunkBytes));
+        if (piece.length === 0) {
+          this.need(1);
+          return;
+        }
+        const out = v.lzf!.push(piece);
+        v.left -= piece.length;
+        if (!v.skip) {
+          for (const o of out) this.emit({ type: 'keyChunk', offset: at, db: v.info.db, key: v.info.key, dataType: 'string', value: o });
+        }
+        return;
+      }
+      case V_LIST: {
+        const el = this.str();
+        this.add(v, el, el.length + 8);
+        return this.countDown(v);
+      }
+      case V_ZSET: {
+        const m = this.str();
+        const score = this.textScore();
+        this.add(v, [m, score] satisfies ZsetEntry, m.length + 16);
+        return this.countDown(v);
+      }
+      case V_ZSET2: {
+        const m = this.str();
+        const score = this.f64le();
+        this.add(v, [m, score] satisfies ZsetEntry, m.length + 16);
+        return this.countDown(v);
+      }
+      case V_HASH: {
+        const f = this.str();
+        const val = this.str();
+        this.add(v, [f, val] satisfies HashEntry, f.length + val.length + 16);
+        return this.countDown(v);
+      }
+      case V_HASH_META: {
+        const at = this.offset;
+        const ttl = this.len();
+        const f = this.str();
+        const val = this.str();
+        let exp: number | null = null;
+        if (ttl !== 0) {
+          exp = Number(ttl) + v.minExpire - 1;
+          if (!Number.isSafeInteger(exp)) throw corrupt('field expiry out of range', at);
+        }
+        this.addField(v, f, val, exp);
+        return this.countDown(v);
+      }
+      case V_HASH_META_PRE_GA: {
+        const at = this.offset;
+        const ttl = this.len();
+        const f = this.str();
+        const val = this.str();
+        if (typeof ttl === 'bigint') throw corrupt('field expiry out of range', at);
+        this.addField(v, f, val, ttl === 0 ? null : ttl);
+        return this.countDown(v);
+      }
+      case V_HASH_2: {
+        const f = this.str();
+        const val = this.str();
+        const at = this.offset;
+        const e = this.i64le();
+        if (typeof e === 'bigint' || e < -1) throw corrupt(`invalid field expiry ${e}`, at);
+        this.addField(v, f, val, e === -1 ? null : e);
+        return this.countDown(v);
+      }
+      case V_QUICKLIST: {
+        const at = this.offset;
+        const blob = this.str();
+        const items = decodeZiplist(blob, at);
+        this.addMany(v, items);
+        return this.countDown(v);
+      }
+      case V_QUICKLIST2: {
+        const at = this.offset;
+        const container = this.lenNumber();
+        const blobAt = this.offset;
+        const blob = this.str();
+        if (container === QUICKLIST_NODE_CONTAINER.PLAIN) {
+          this.add(v, blob, blob.length + 8);
+        } else if (container === QUICKLIST_NODE_CONTAINER.PACKED) {
+          if (blob.length === 0) throw corrupt('empty quicklist node', blobAt);
+          this.addMany(v, decodeListpack(blob, blobAt));
+        } else {
+          throw corrupt(`invalid quicklist node container ${container}`, at);
+        }
+        return this.countDown(v);
+      }
+      case V_STREAM_NODES: {
+        const keyAt = this.offset;
+        const nodeKey = this.str();
+        const lpAt = this.offset;
+        const lp = this.str();
+        if (nodeKey.length !== 16) throw corrupt(`stream node key is ${nodeKey.length} bytes, expected 16`, keyAt);
+        const elements = decodeListpack(lp, lpAt);
+        if (elements.length === 0) throw corrupt('empty stream listpack node', lpAt);
+        const entries = decodeStreamNode(nodeKey, elements, lpAt, this.tombstones);
+        v.nodes++;
+        for (const e of entries) this.add(v, e, 32 + e.fields.reduce((n, f) => n + f.length + 8, 0));
+        v.remaining--;
+        if (v.remaining === 0) v.mode = V_STREAM_META;
+        return;
+      }
+      case V_STREAM_META: {
+        const meta = this.streamMeta(v);
+        return this.finishValue(v, meta);
+      }
+    }
+  }
+
+  /** Reads what follows the key and sets the value mode; small values finish right here. */
+  private readValueStart(v: ValueState): void {
+    const t = v.info.rdbType;
+    switch (t) {
+      case RDB_TYPE.STRING: {
+        const at = this.offset;
+        this.strHeader();
+        if (this.strHeaderKind === 1) {
+          this.addWhole(v, this.strInt!);
+          return this.finishValue(v);
+        }
+        if (this.strHeaderKind === 0) {
+          const n = this.strLen;
+          if (n <= this.chunkBytes) {
+            const s = this.bytes(n);
+            this.addWhole(v, s);
+            return this.finishValue(v);
+          }
+          v.mode = V_STRING_RAW;
+          v.left = n;
+          v.length = n;
+          this.startValue(v);
+          return;
+        }
+        const clen = this.strLen;
+        const ulen = this.strULen;
+        if (ulen <= this.chunkBytes) {
+          const data = this.bytes(clen);
+          this.addWhole(v, lzfDecompress(data, ulen, this.offset - clen));
+          return this.finishValue(v);
+        }
+        v.mode = V_STRING_LZF;
+        v.left = clen;
+        v.length = ulen;
+        v.lzf = new LzfStreamDecoder(ulen, this.offset);
+        void at;
+        this.startValue(v);
+        return;
+      }
+      case RDB_TYPE.LIST:
+      case RDB_TYPE.SET:
+        return this.startCollection(v, V_LIST);
+      case RDB_TYPE.ZSET:
+        return this.startCollection(v, V_ZSET);
+      case RDB_TYPE.ZSET_2:
+        return this.startCollection(v, V_ZSET2);
+      case RDB_TYPE.HASH:
+        return this.startCollection(v, V_HASH);
+      case RDB_TYPE.LIST_QUICKLIST:
+        return this.startCollection(v, V_QUICKLIST, false);
+      case RDB_TYPE.LIST_QUICKLIST_2:
+        return this.startCollection(v, V_QUICKLIST2, false);
+      case RDB_TYPE.HASH_ZIPMAP: {
+        const at = this.offset;
+        const pairs = decodeZipmap(this.str(), at);
+        return this.finishPairs(v, pairs);
+      }
+      case RDB_TYPE.LIST_ZIPLIST: {
+        const at = this.offset;
+        this.addMany(v, decodeZiplist(this.str(), at));
+        return this.finishValue(v);
+      }
+      case RDB_TYPE.SET_INTSET: {
+        const at = this.offset;
+        this.addMany(v, decodeIntset(this.str(), at));
+        return this.finishValue(v);
+      }
+      case RDB_TYPE.SET_LISTPACK: {
+        const at = this.offset;
+        this.addMany(v, decodeListpack(this.str(), at));
+        return this.finishValue(v);
+      }
+      case RDB_TYPE.ZSET_ZIPLIST:
+      case RDB_TYPE.ZSET_LISTPACK: {
+        const at = this.offset;
+        const blob = this.str();
+        const els = t === RDB_TYPE.ZSET_ZIPLIST ? decodeZiplist(blob, at) : decodeListpack(blob, at);
+        if (els.length % 2 !== 0) throw corrupt(`sorted set blob has an odd number of elements (${els.length})`, at);
+        for (let i = 0; i < els.length; i += 2) {
+          const m = els[i]!;
+          this.add(v, [m, parseScore(els[i + 1]!, at)] satisfies ZsetEntry, m.length + 16);
+        }
+        return this.finishValue(v);
+      }
+      case RDB_TYPE.HASH_ZIPLIST:
+      case RDB_TYPE.HASH_LISTPACK: {
+        const at = this.offset;
+        const blob = this.str();
+        const els = t === RDB_TYPE.HASH_ZIPLIST ? decodeZiplist(blob, at) : decodeListpack(blob, at);
+        return this.finishPairs(v, els);
+      }
+      case RDB_TYPE.HASH_LISTPACK_EX:
+      case RDB_TYPE.HASH_LISTPACK_EX_PRE_GA: {
+        if (t === RDB_TYPE.HASH_LISTPACK_EX) this.i64le(); // min-expire, informational
+        const at = this.offset;
+        const els = decodeListpack(this.str(), at);
+        if (els.length % 3 !== 0) throw corrupt(`hash listpack with TTLs has ${els.length} elements, not a multiple of 3`, at);
+        for (let i = 0; i < els.length; i += 3) {
+          const ttl = parseStreamInt(els[i + 2]!, at);
+          if (typeof ttl === 'bigint' || ttl < 0) throw corrupt(`invalid field expiry ${ttl}`, at);
+          this.addField(v, els[i]!, els[i + 1]!, ttl === 0 ? null : ttl);
+        }
+        return this.finishValue(v);
+      }
+      case RDB_TYPE.HASH_METADATA: {
+        if (this.valkey) break;
+        const min = this.i64le();
+        v.minExpire = Number(min);
+        return this.startCollection(v, V_HASH_META);
+      }
+      case VALKEY_RDB_TYPE_HASH_2: {
+        // Same byte: Valkey HASH_2 in VALKEY files, Redis HASH_METADATA_PRE_GA otherwise.
+        return this.startCollection(v, this.valkey ? V_HASH_2 : V_HASH_META_PRE_GA);
+      }
+      case RDB_TYPE.STREAM_LISTPACKS:
+      case RDB_TYPE.STREAM_LISTPACKS_2:
+      case RDB_TYPE.STREAM_LISTPACKS_3: {
+        const n = this.lenNumber();
+        v.mode = n === 0 ? V_STREAM_META : V_STREAM_NODES;
+        v.remaining = n;
+        return;
+      }
+      case RDB_TYPE.MODULE_2: {
+        const p0 = this.pos;
+        const id = BigInt(this.lenBig());
+        this.skipModuleOpcodes();
+        const payload = this.buf.subarray(p0, this.pos);
+        const { name, encver } = decodeModuleId(id);
+        this.addWhole(v, { module: name, encver, moduleId: id, payload });
+        return this.finishValue(v);
+      }
+      case RDB_TYPE.MODULE_PRE_GA: {
+        const at = this.offset;
+        const p0 = this.pos;
+        const id = BigInt(this.lenBig());
+        const { name, encver } = decodeModuleId(id);
+        const parser = this.moduleParsers[name];
+        if (!parser) {
+          throw new RdbkitError('MODULE_NEEDS_PARSER', `pre-GA module value (type 6) of module "${name}" cannot be read without a parser for that module (moduleParsers option)`, { offset: at });
+        }
+        parser(this.moduleReader());
+        const payload = this.buf.subarray(p0, this.pos);
+        this.addWhole(v, { module: name, encver, moduleId: id, payload });
+        return this.finishValue(v);
+      }
+    }
+    throw new RdbkitError('UNKNOWN_TYPE', `unknown value type ${t}`, { offset: v.offset });
+  }
+
+  private moduleReader(): ModuleValueReader {
+    return {
+      readUnsigned: () => this.len(),
+      readSigned: () => {
+        const u = this.len();
+        return typeof u === 'number' ? u : BigInt.asIntN(64, u);
+      },
+      readString: () => this.str(),
+      readDouble: () => this.f64le(),
+      readFloat: () => this.f32le(),
+    };
+  }
+
+  /** Walks a module opcode stream up to its EOF marker (format.md 9.2). */
+  private skipModuleOpcodes(): void {
+    for (;;) {
+      const at = this.offset;
+      const op = this.len();
+      switch (op) {
+        case RDB_MODULE_OPCODE.EOF:
+          return;
+        case RDB_MODULE_OPCODE.SINT:
+        case RDB_MODULE_OPCODE.UINT:
+          this.len();
+          break;
+        case RDB_MODULE_OPCODE.FLOAT:
+          this.need(4);
+          this.pos += 4;
+          break;
+        case RDB_MODULE_OPCODE.DOUBLE:
+          this.need(8);
+          this.pos += 8;
+          break;
+        case RDB_MODULE_OPCODE.STRING: {
+          this.strHeader();
+          if (this.strHeaderKind !== 1) {
+            this.need(this.strLen);
+            this.pos += this.strLen;
+          }
+          break;
+        }
+        default:
+          throw corrupt(`invalid module opcode ${op}`, at);
+      }
+    }
+  }
+
+  private textScore(): number {
+    const at = this.offset;
+    const n = this.u8();
+    if (n === 253) return NaN;
+    if (n === 254) return Infinity;
+    if (n === 255) return -Infinity;
+    return parseScore(this.bytes(n), at);
+  }
+
+  private startCollection(v: ValueState, mode: number, known = true): void {
+    const n = this.lenNumber();
+    // Every element takes at least one byte: a count larger than the bytes
+    // that can exist is caught as truncation, never allocated.
+    v.mode = mode;
+    v.remaining = n;
+    v.length = known ? n : null;
+    if (n === 0) this.finishValue(v);
+  }
+
+  private countDown(v: ValueState): void {
+    if (--v.remaining === 0) this.finishValue(v);
+  }
+
+  private startValue(v: ValueState): void {
+    if (v.started) return;
+    v.started = true;
+    if (v.skip) return;
+    const i = v.info;
+    this.emit({
+      type: 'keyStart',
+      offset: v.offset,
+      db: i.db,
+      key: i.key,
+      expireAt: i.expireAt,
+      lruIdle: i.lruIdle,
+      lfuFreq: i.lfuFreq,
+      rdbType: i.rdbType,
+      encoding: i.encoding,
+      dataType: i.dataType,
+      length: v.length,
+    });
+  }
+
+  private addWhole(v: ValueState, value: unknown): void {
+    v.items.push(value);
+  }
+
+  private add(v: ValueState, item: unknown, size: number): void {
+    if (v.skip) return;
+    v.items.push(item);
+    v.itemBytes += size;
+    if (v.itemBytes >= this.chunkBytes) this.flushChunk(v);
+  }
+
+  private addMany(v: ValueState, items: Uint8Array[]): void {
+    for (const it of items) this.add(v, it, it.length + 8);
+  }
+
+  private addField(v: ValueState, f: Uint8Array, val: Uint8Array, ttl: number | null): void {
+    if (v.skip) return;
+    if (v.ttls === null) v.ttls = [];
+    v.ttls.push(ttl);
+    if (ttl !== null) v.hasTtl = true;
+    this.add(v, [f, val] satisfies HashEntry, f.length + val.length + 24);
+  }
+
+  private finishPairs(v: ValueState, els: Uint8Array[]): void {
+    if (els.length % 2 !== 0) throw corrupt(`hash blob has an odd number of elements (${els.length})`, v.offset);
+    for (let i = 0; i < els.length; i += 2) {
+      const f = els[i]!;
+      const val = els[i + 1]!;
+      this.add(v, [f, val] satisfies HashEntry, f.length + val.length + 16);
+    }
+    this.finishValue(v);
+  }
+
+  private flushChunk(v: ValueState): void {
+    this.startValue(v);
+    const items = v.items;
+    const i = v.info;
+    const base = { type: 'keyChunk' as const, offset: this.offset, db: i.db, key: i.key };
+    switch (i.dataType) {
+      case 'list':
+      case 'set':
+        this.emit({ ...base, dataType: i.dataType, value: items as Uint8Array[] });
+        break;
+      case 'zset':
+        this.emit({ ...base, dataType: 'zset', value: items as ZsetEntry[] });
+        break;
+      case 'hash':
+        this.emit({ ...base, dataType: 'hash', value: items as HashEntry[], fieldExpireAt: v.ttls });
+        break;
+      case 'stream':
+        this.emit({ ...base, dataType: 'stream', value: items as StreamEntry[] });
+        break;
+      default:
+        throw new RdbkitError('CORRUPT', `cannot chunk a ${i.dataType} value`, { offset: this.offset });
+    }
+    v.items = [];
+    v.ttls = v.ttls === null ? null : [];
+    v.itemBytes = 0;
+  }
+
+  private finishValue(v: ValueState, meta?: StreamMeta): void {
+    this.v = null;
+    this.state = S_RECORD;
+    const end = this.offset;
+    const i = v.info;
+    if (v.skip) {
+      this.emit({ ...i, type: 'keySkipped', offset: v.offset, end });
+      return;
+    }
+    if (!v.started) {
+      const base = {
+        type: 'key' as const,
+        offset: v.offset,
+        end,
+        db: i.db,
+        key: i.key,
+        expireAt: i.expireAt,
+        lruIdle: i.lruIdle,
+        lfuFreq: i.lfuFreq,
+        rdbType: i.rdbType,
+        encoding: i.encoding,
+      };
+      switch (i.dataType) {
+        case 'string':
+          this.emit({ ...base, dataType: 'string', value: v.items[0] as Uint8Array });
+          return;
+        case 'list':
+        case 'set':
+          this.emit({ ...base, dataType: i.dataType, value: v.items as Uint8Array[] });
+          return;
+        case 'zset':
+          this.emit({ ...base, dataType: 'zset', value: v.items as ZsetEntry[] });
+          return;
+        case 'hash':
+          this.emit({ ...base, dataType: 'hash', value: v.items as HashEntry[], fieldExpireAt: v.hasTtl ? v.ttls : null });
+          return;
+        case 'stream':
+          this.emit({ ...base, dataType: 'stream', value: { ...meta!, entries: v.items as StreamEntry[] } });
+          return;
+        case 'module':
+          this.emit({ ...base, dataType: 'module', value: v.items[0] as never });
+          return;
+      }
+    }
+    if (v.items.length > 0) this.flushChunk(v);
+    this.emit({ type: 'keyEnd', offset: v.offset, end, db: i.db, key: i.key, dataType: i.dataType, stream: meta ?? null });
+  }
+
+  // ---------------------------------------------------------------- streams
+
+  private streamId(): StreamId {
+    const ms = this.len();
+    const seq = this.len();
+    return { ms, seq };
+  }
+
+  private rawId(): StreamId {
+    const ms = this.u64be();
+    const seq = this.u64be();
+    return { ms, seq };
+  }
+
+  private streamMeta(v: ValueState): StreamMeta {
+    const t = v.info.rdbType;
+    const length = this.len();
+    const lastId = this.streamId();
+    let firstId: StreamId | null = null;
+    let maxDeletedId: StreamId | null = null;
+    let entriesAdded: Int64 | null = null;
+    if (t >= RDB_TYPE.STREAM_LISTPACKS_2) {
+      firstId = this.streamId();
+      maxDeletedId = this.streamId();
+      entriesAdded = this.len();
+    }
+    const groupCount = this.lenNumber();
+    const groups: StreamGroup[] = [];
+    for (let g = 0; g < groupCount; g++) {
+      const name = this.str();
+      const gLast = this.streamId();
+      let entriesRead: Int64 | null = null;
+      if (t >= RDB_TYPE.STREAM_LISTPACKS_2) {
+        const er = this.len();
+        entriesRead = typeof er === 'bigint' ? (er === U64_MAX ? -1 : er) : er;
+      }
+      const pelCount = this.lenNumber();
+      const pending: StreamPendingEntry[] = [];
+      const byId = new Map<string, StreamPendingEntry>();
+      for (let p = 0; p < pelCount; p++) {
+        const id = this.rawId();
+        const deliveryTime = this.i64le();
+        const deliveryCount = this.len();
+        const pe: StreamPendingEntry = { id, consumer: null, deliveryTime, deliveryCount };
+        pending.push(pe);
+        byId.set(`${id.ms}-${id.seq}`, pe);
+      }
+      const consumerCount = this.lenNumber();
+      const consumers: StreamConsumer[] = [];
+      for (let c = 0; c < consumerCount; c++) {
+        const cname = this.str();
+        const seenTime = this.i64le();
+        const activeTime = t >= RDB_TYPE.STREAM_LISTPACKS_3 ? this.i64le() : null;
+        const n = this.lenNumber();
+        const ids: StreamId[] = [];
+        for (let k = 0; k < n; k++) {
+          const at = this.offset;
+          const id = this.rawId();
+          const pe = byId.get(`${id.ms}-${id.seq}`);
+          if (!pe) throw corrupt(`consumer pending entry ${id.ms}-${id.seq} is not in the group's pending list`, at);
+          pe.consumer = cname;
+          ids.push(id);
+        }
+        consumers.push({ name: cname, seenTime, activeTime, pending: ids });
+      }
+      groups.push({ name, lastId: gLast, entriesRead, pending, consumers });
+    }
+    return { length, lastId, firstId, maxDeletedId, entriesAdded, groups, nodes: v.nodes };
+  }
+}

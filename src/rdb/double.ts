@@ -1,0 +1,34 @@
+/**
+ * Score text: the decimal forms Redis writes for doubles (type 3 scores and
+ * score elements of ziplist/listpack sorted sets), parsed like C `strtod`.
+ */
+import { corrupt } from '../errors.js';
+
+function isScoreChar(c: number): boolean {
+  // digits . + - e E
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2b || c === 0x2d || c === 0x65 || c === 0x45;
+}
+
+/**
+ * Parses a score written as text: decimal or exponent forms, `inf`, `-inf`,
+ * `+inf`, `infinity`, `nan` (any case). Throws `CORRUPT` at `offset` otherwise.
+ */
+export function parseScore(b: Uint8Array, offset: number): number {
+  let s = '';
+  let plain = b.length > 0;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (!isScoreChar(c)) plain = false;
+    s += String.fromCharCode(c);
+  }
+  if (plain) {
+    const v = Number(s);
+    if (!Number.isNaN(v)) return v;
+  }
+  const t = s.toLowerCase();
+  const sign = t.startsWith('-') ? -1 : 1;
+  const body = t.startsWith('-') || t.startsWith('+') ? t.slice(1) : t;
+  if (body === 'inf' || body === 'infinity') return sign * Infinity;
+  if (body === 'nan') return NaN;
+  throw corrupt(`invalid score text "${s.slice(0, 40)}"`, offset);
+}

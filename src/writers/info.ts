@@ -1,0 +1,265 @@
+/**
+ * The `info` report: what is in a dump, at a glance. Consumes decoder events
+ * (it never looks at bytes) and produces a plain object and a text rendering.
+ */
+import type { RdbEvent } from '../events.js';
+import type { DataType } from '../rdb/constants.js';
+
+/** Per-database counts. */
+export interface DbInfo {
+  db: number;
+  keys: number;
+  expires: number;
+  /** RESIZEDB hints as stored, when present. */
+  resizeHint: { keys: number; expires: number } | null;
+}
+
+/** One of the largest keys. */
+export interface LargeKey {
+  db: number;
+  key: string;
+  type: DataType;
+  encoding: string;
+  /** Serialized size in the file (type byte to end of value), in bytes. */
+  size: number;
+}
+
+/** The report `rdbkit info --json` prints. */
+export interface InfoReport {
+  magic: string | null;
+  version: number | null;
+  aux: Record<string, string>;
+  dbs: DbInfo[];
+  keys: number;
+  expires: number;
+  types: Record<string, number>;
+  encodings: Record<string, number>;
+  functions: Array<{ name: string | null; engine: string | null; opcode: number }>;
+  modules: Array<{ module: string; encver: number; when: number }>;
+  moduleValues: Record<string, number>;
+  slotInfo: number;
+  checksum: { stored: string | null; computed: string | null; ok: boolean | null; disabled: boolean };
+  trailingBytes: number;
+  size: number | null;
+  largestKeys: LargeKey[];
+}
+
+const lossyText = new TextDecoder('utf-8', { fatal: false });
+/** Text for display only (invalid UTF-8 becomes U+FFFD); never used for data output. */
+const text = (b: Uint8Array): string => lossyText.decode(b);
+
+const hex64 = (v: bigint | null): string | null => (v === null ? null : v.toString(16).padStart(16, '0'));
+
+/** Library name from a FUNCTION2 shebang line (`#!lua name=mylib`). */
+function functionName(code: Uint8Array): { name: string | null; engine: string | null } {
+  let end = code.indexOf(0x0a);
+  if (end < 0) end = code.length;
+  const line = text(code.subarray(0, Math.min(end, 1024)));
+  const m = /^#!(\S+)(?:.*?\bname=(\S+))?/.exec(line);
+  return { engine: m?.[1] ?? null, name: m?.[2] ?? null };
+}
+
+/** Collects the info report from events. */
+export class InfoCollector {
+  private readonly r: InfoReport = {
+    magic: null,
+    version: null,
+    aux: {},
+    dbs: [],
+    keys: 0,
+    expires: 0,
+    types: {},
+    encodings: {},
+    functions: [],
+    modules: [],
+    moduleValues: {},
+    slotInfo: 0,
+    checksum: { stored: null, computed: null, ok: null, disabled: false },
+    trailingBytes: 0,
+    size: null,
+    largestKeys: [],
+  };
+  private readonly dbs = new Map<number, DbInfo>();
+  private readonly top: LargeKey[] = [];
+  private readonly topN: number;
+  private open: { db: number; key: Uint8Array; type: DataType; encoding: string; offset: number } | null = null;
+
+  constructor(topN = 10) {
+    this.topN = topN;
+  }
+
+  private dbInfo(db: number): DbInfo {
+    let d = this.dbs.get(db);
+    if (!d) {
+      d = { db, keys: 0, expires: 0, resizeHint: null };
+      this.dbs.set(db, d);
+    }
+    return d;
+  }
+
+  private countKey(db: number, type: DataType, rdbType: number, encoding: string, expireAt: number | null): void {
+    const d = this.dbInfo(db);
+    d.keys++;
+    this.r.keys++;
+    if (expireAt !== null) {
+      d.expires++;
+      this.r.expires++;
+    }
+    this.r.types[type] = (this.r.types[type] ?? 0) + 1;
+    const enc = `${type}/${encoding} (type ${rdbType})`;
+    this.r.encodings[enc] = (this.r.encodings[enc] ?? 0) + 1;
+  }
+
+  private consider(db: number, key: Uint8Array, type: DataType, encoding: string, size: number): void {
+    const top = this.top;
+    if (top.length === this.topN && size <= top[top.length - 1]!.size) return;
+    const entry: LargeKey = { db, key: text(key), type, encoding, size };
+    let i = top.length;
+    while (i > 0 && top[i - 1]!.size < size) i--;
+    top.splice(i, 0, entry);
+    if (top.length > this.topN) top.pop();
+  }
+
+  /** Feeds one event. */
+  add(ev: RdbEvent): void {
+    switch (ev.type) {
+      case 'header':
+        this.r.magic = ev.magic;
+        this.r.version = ev.version;
+        return;
+      case 'aux':
+        this.r.aux[text(ev.name)] = text(ev.value);
+        return;
+      case 'selectDb':
+        this.dbInfo(ev.db);
+        return;
+      case 'resizeDb':
+        this.dbInfo(ev.db).resizeHint = { keys: ev.keys, expires: ev.expires };
+        return;
+      case 'slotInfo':
+        this.r.slotInfo++;
+        return;
+      case 'function': {
+        if (ev.opcode === 246) {
+          this.r.functions.push({ name: ev.name ? text(ev.name) : null, engine: ev.engine ? text(ev.engine) : null, opcode: 246 });
+        } else {
+          this.r.functions.push({ ...functionName(ev.code), opcode: 245 });
+        }
+        return;
+      }
+      case 'moduleAux':
+        this.r.modules.push({ module: ev.module, encver: ev.encver, when: ev.when });
+        return;
+      case 'key':
+        this.countKey(ev.db, ev.dataType, ev.rdbType, ev.encoding, ev.expireAt);
+        if (ev.dataType === 'module') this.r.moduleValues[ev.value.module] = (this.r.moduleValues[ev.value.module] ?? 0) + 1;
+        this.consider(ev.db, ev.key, ev.dataType, ev.encoding, ev.end - ev.offset);
+        return;
+      case 'keySkipped':
+        this.countKey(ev.db, ev.dataType, ev.rdbType, ev.encoding, ev.expireAt);
+        this.consider(ev.db, ev.key, ev.dataType, ev.encoding, ev.end - ev.offset);
+        return;
+      case 'keyStart':
+        this.countKey(ev.db, ev.dataType, ev.rdbType, ev.encoding, ev.expireAt);
+        this.open = { db: ev.db, key: ev.key, type: ev.dataType, encoding: ev.encoding, offset: ev.offset };
+        return;
+      case 'keyEnd':
+        if (this.open) this.consider(this.open.db, this.open.key, this.open.type, this.open.encoding, ev.end - this.open.offset);
+        this.open = null;
+        return;
+      case 'eof':
+        this.r.checksum = {
+          stored: hex64(ev.storedChecksum),
+          computed: hex64(ev.computedChecksum),
+          ok: ev.storedChecksum === null || ev.storedChecksum === 0n ? null : ev.verified || ev.storedChecksum === ev.computedChecksum,
+          disabled: ev.storedChecksum === 0n,
+        };
+        return;
+      case 'trailing':
+        this.r.trailingBytes = ev.length;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The finished report. */
+  report(size: number | null = null): InfoReport {
+    this.r.dbs = [...this.dbs.values()].sort((a, b) => a.db - b.db);
+    this.r.largestKeys = this.top.slice();
+    this.r.size = size;
+    return this.r;
+  }
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+function printable(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
+/** Renders the report as text for a terminal. */
+export function renderInfo(r: InfoReport): string {
+  const out: string[] = [];
+  out.push(`format:     ${r.magic ?? '?'}${r.version !== null ? String(r.version).padStart(r.magic === 'VALKEY' ? 3 : 4, '0') : ''} (RDB version ${r.version ?? '?'})`);
+  if (r.size !== null) out.push(`size:       ${fmtBytes(r.size)} (${r.size} bytes)`);
+  const ver = r.aux['redis-ver'] ?? r.aux['valkey-ver'];
+  if (ver !== undefined) out.push(`written by: ${r.aux['valkey-ver'] !== undefined ? 'Valkey' : 'Redis'} ${ver}`);
+  if (r.aux['ctime'] !== undefined) {
+    const t = Number(r.aux['ctime']);
+    if (Number.isFinite(t)) out.push(`created:    ${new Date(t * 1000).toISOString()}`);
+  }
+  out.push(`keys:       ${r.keys} (${r.expires} with expiry)`);
+  if (r.dbs.length > 0) {
+    out.push('databases:');
+    for (const d of r.dbs) {
+      const hint = d.resizeHint ? `  [hint: ${d.resizeHint.keys} keys, ${d.resizeHint.expires} expires]` : '';
+      out.push(`  db ${String(d.db).padEnd(4)} ${String(d.keys).padStart(10)} keys ${String(d.expires).padStart(10)} expires${hint}`);
+    }
+  }
+  const types = Object.entries(r.types).sort((a, b) => b[1] - a[1]);
+  if (types.length > 0) {
+    out.push('types:');
+    for (const [t, n] of types) out.push(`  ${t.padEnd(10)} ${String(n).padStart(10)}`);
+  }
+  const encs = Object.entries(r.encodings).sort((a, b) => b[1] - a[1]);
+  if (encs.length > 0) {
+    out.push('encodings:');
+    for (const [e, n] of encs) out.push(`  ${e.padEnd(34)} ${String(n).padStart(10)}`);
+  }
+  if (r.functions.length > 0) {
+    out.push(`functions:  ${r.functions.length} librar${r.functions.length === 1 ? 'y' : 'ies'}`);
+    for (const f of r.functions) out.push(`  ${f.name ?? '?'} (${f.engine ?? '?'})${f.opcode === 246 ? ' [pre-GA format]' : ''}`);
+  }
+  if (r.modules.length > 0) {
+    out.push('module aux:');
+    for (const m of r.modules) out.push(`  ${m.module} encver ${m.encver} (${m.when === 1 ? 'before' : 'after'} keyspace)`);
+  }
+  for (const [m, n] of Object.entries(r.moduleValues)) out.push(`module values: ${m} × ${n}`);
+  if (r.slotInfo > 0) out.push(`slot info:  ${r.slotInfo} records`);
+  const aux = Object.entries(r.aux);
+  if (aux.length > 0) {
+    out.push('aux:');
+    for (const [k, v] of aux) out.push(`  ${printable(k)} = ${printable(v.length > 80 ? v.slice(0, 80) + '…' : v)}`);
+  }
+  const c = r.checksum;
+  if (c.stored === null) out.push('checksum:   none (RDB version < 5)');
+  else if (c.disabled) out.push('checksum:   disabled when saved (stored 0)' + (c.computed ? `; computed ${c.computed}` : ''));
+  else out.push(`checksum:   stored ${c.stored}, computed ${c.computed ?? '?'} — ${c.ok ? 'OK' : 'MISMATCH'}`);
+  if (r.trailingBytes > 0) out.push(`trailing:   ${r.trailingBytes} bytes after the checksum`);
+  if (r.largestKeys.length > 0) {
+    out.push(`largest keys (serialized size):`);
+    for (const k of r.largestKeys) out.push(`  ${fmtBytes(k.size).padStart(10)}  db ${k.db}  ${k.type.padEnd(6)} ${printable(k.key.length > 60 ? k.key.slice(0, 60) + '…' : k.key)}`);
+  }
+  return out.join('\n') + '\n';
+}
