@@ -9,3 +9,8 @@ export { RdbDecoder, type RdbDecoderOptions, type ModuleValueReader } from './rd
 export { parseRdb, parseRdbSync, parseRdbBatches, type ParseRdbOptions } from './rdb/parse.js';
 export { RDB_TYPE, RDB_OPCODE, describeType, type DataType, type EncodingName } from './rdb/constants.js';
 export type { ByteSource } from './io/source.js';
+export { JsonlWriter, writeJsonl, type JsonlOptions } from './writers/jsonl.js';
+export { InfoCollector, renderInfo, type InfoReport } from './writers/info.js';
+export { makeKeyFilter, filterEvents, filterEventsSync, EventFilter, keyText, type KeyFilterOptions } from './filters.js';
+export { globMatch, compileGlob } from './glob.js';
+export { Crc64, crc64 } from './rdb/crc64.js';

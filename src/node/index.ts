@@ -3,7 +3,8 @@
  * output chunks to a file or stdout with backpressure.
  */
 import { open, stat } from 'node:fs/promises';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { RdbkitError } from '../errors.js';
 import { parseRdb, parseRdbBatches, type ParseRdbOptions } from '../rdb/parse.js';
@@ -77,13 +78,13 @@ export async function* parseRdbFileBatches(path: string, options: ParseRdbOption
 
 /** A sink for output chunks: a file or stdout, with backpressure. */
 export class OutputSink {
-  private readonly stream: NodeJS.WritableStream | WriteStream;
+  private readonly stream: Writable;
   private readonly isStdout: boolean;
   private broken: Error | null = null;
   /** True when the reader went away (EPIPE on stdout): stop producing. */
   closed = false;
 
-  private constructor(stream: NodeJS.WritableStream | WriteStream, isStdout: boolean) {
+  private constructor(stream: Writable, isStdout: boolean) {
     this.stream = stream;
     this.isStdout = isStdout;
     stream.on('error', (e: NodeJS.ErrnoException) => {
@@ -120,7 +121,7 @@ export class OutputSink {
       return;
     }
     await new Promise<void>((resolve, reject) => {
-      (this.stream as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve()));
+      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
     });
   }
 }
