@@ -74,7 +74,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -544,7 +544,7 @@ const ENCODINGS_CONFIG = {
   'stream-node-max-entries': '4',
 };
 
-const FIXTURES = [
+export const FIXTURES = [
   {
     file: 'sample.rdb',
     description: 'Friendly mixed sample for the README: every type, TTLs in 2100, a stream with a consumer group, dbs 0 and 1.',
@@ -954,7 +954,10 @@ async function main() {
   if (total > 1024 * 1024) throw new Error('fixtures are over 1 MB in total');
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// Run only when executed directly: tests import FIXTURES to write the same data into a live server.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
