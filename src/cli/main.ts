@@ -125,8 +125,13 @@ async function runInfo(input: string, o: { json?: boolean; checksum?: boolean; f
   process.stdout.write(text);
 }
 
-async function runVerify(input: string, o: { future?: boolean; quiet?: boolean }): Promise<void> {
+async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; allowTrailing?: boolean }): Promise<void> {
   const report = await collectInfo(input, { future: o.future === true, checksum: true });
+  if (report.trailingBytes > 0 && !o.allowTrailing) {
+    // Servers write nothing after the checksum; AOF preambles and captured
+    // replication streams do, and so does damage to the version digits.
+    throw new RdbkitError('CORRUPT', `${report.trailingBytes} unexpected bytes after the end of the RDB (use --allow-trailing if they are expected)`, { offset: report.end ?? undefined });
+  }
   if (o.quiet) return;
   const fmt = `${report.magic}${String(report.version).padStart(report.magic === 'VALKEY' ? 3 : 4, '0')}`;
   const c = report.checksum;
@@ -183,8 +188,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('check structure and checksum; exit 0 when intact, 1 with the problem and its offset')
     .argument('<input>', 'RDB file, or - for stdin')
     .option('-q, --quiet', 'print nothing on success')
+    .option('--allow-trailing', 'accept bytes after the checksum (an AOF preamble, a captured replication stream)')
     .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false))
-    .action(async (input: string, o: { quiet?: boolean; bestEffortVersion?: boolean }) => {
+    .action(async (input: string, o: { quiet?: boolean; allowTrailing?: boolean; bestEffortVersion?: boolean }) => {
       currentInput = input;
       await runVerify(input, { ...o, future: o.bestEffortVersion === true });
     });

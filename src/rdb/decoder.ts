@@ -330,9 +330,15 @@ export class RdbDecoder extends ByteReader {
 
   private readHeader(): void {
     this.need(1);
-    const first = this.buf[this.pos];
-    const isValkey = first === 0x56; // 'V'
-    const n = isValkey ? 9 : 9;
+    const first = this.buf[this.pos]!;
+    if (first === 0x2a || first === 0x23) {
+      throw new RdbkitError('BAD_MAGIC', 'not an RDB file: this looks like an AOF file (RESP commands), which this version of rdbkit does not read yet', { offset: 0 });
+    }
+    if (first !== 0x52 && first !== 0x56) {
+      throw new RdbkitError('BAD_MAGIC', `not an RDB file: expected "REDIS" or "VALKEY", found byte ${hexByte(first)}`, { offset: 0 });
+    }
+    // "REDIS" + 4 digits and "VALKEY" + 3 digits are both 9 bytes.
+    const n = 9;
     this.need(n);
     const h = this.buf.subarray(this.pos, this.pos + n);
     const text = String.fromCharCode(...h);

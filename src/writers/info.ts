@@ -40,6 +40,8 @@ export interface InfoReport {
   slotInfo: number;
   checksum: { stored: string | null; computed: string | null; ok: boolean | null; disabled: boolean };
   trailingBytes: number;
+  /** Offset just after the RDB (after the checksum). */
+  end: number | null;
   size: number | null;
   largestKeys: LargeKey[];
 }
@@ -76,6 +78,7 @@ export class InfoCollector {
     slotInfo: 0,
     checksum: { stored: null, computed: null, ok: null, disabled: false },
     trailingBytes: 0,
+    end: null,
     size: null,
     largestKeys: [],
   };
@@ -168,6 +171,7 @@ export class InfoCollector {
         this.open = null;
         return;
       case 'eof':
+        this.r.end = ev.end;
         this.r.checksum = {
           stored: hex64(ev.storedChecksum),
           computed: hex64(ev.computedChecksum),
