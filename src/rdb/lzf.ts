@@ -19,13 +19,8 @@ export function lzfDecompress(input: Uint8Array, outLen: number, baseOffset: num
       const len = ctrl + 1;
       if (ip + len > n) throw corrupt('LZF literal run past the end of the compressed data', baseOffset + at);
       if (op + len > outLen) throw corrupt('LZF output longer than its stated length', baseOffset + at);
-      if (len < 16) {
-        for (let k = 0; k < len; k++) out[op + k] = input[ip + k]!;
-      } else {
-        out.set(input.subarray(ip, ip + len), op);
-      }
-      ip += len;
-      op += len;
+      // Literal runs are at most 32 bytes: a loop beats subarray + set.
+      for (let k = 0; k < len; k++) out[op++] = input[ip++]!;
     } else {
       let len = ctrl >>> 5;
       if (len === 7) {

@@ -154,6 +154,57 @@ export class JsonlWriter {
     this.asciiStr(String(n));
   }
 
+  /** Writes a non-negative safe integer's digits without making a string. */
+  private digits(n: number): void {
+    if (n < 10) {
+      this.byte(0x30 + n);
+      return;
+    }
+    this.ensure(16);
+    const out = this.buf;
+    let len = 0;
+    for (let t = n; t >= 1; t = Math.floor(t / 10)) len++;
+    let p = this.pos + len;
+    this.pos = p;
+    while (n >= 1) {
+      const q = Math.floor(n / 10);
+      out[--p] = 0x30 + (n - q * 10);
+      n = q;
+    }
+  }
+
+  /**
+   * A double as the shortest decimal that reads back as the same double
+   * (what `String(v)` gives). Fast path, without making a string: values
+   * that are exactly k/1000 for an integer k below 2^53. Division is
+   * correctly rounded, so the decimal "k/1000" reads back as `v`, and no
+   * shorter decimal does (it would also have ≤ 3 decimals, hence be k/1000).
+   */
+  private double(v: number): void {
+    const a = v < 0 ? -v : v;
+    if (a < 1e12) {
+      const k = Math.round(a * 1000);
+      if (k / 1000 === a) {
+        if (v < 0) this.byte(0x2d);
+        const int = Math.floor(k / 1000);
+        let frac = k - int * 1000;
+        this.digits(int);
+        if (frac !== 0) {
+          this.byte(0x2e);
+          let div = 100;
+          while (frac !== 0) {
+            const d = Math.floor(frac / div);
+            this.byte(0x30 + d);
+            frac -= d * div;
+            div /= 10;
+          }
+        }
+        return;
+      }
+    }
+    this.asciiStr(String(v));
+  }
+
   private int64(v: Int64): void {
     if (typeof v === 'number') {
       if (Number.isSafeInteger(v)) this.num(v);
@@ -170,7 +221,7 @@ export class JsonlWriter {
     else if (v === -Infinity) this.raw(LIT.ninf);
     else if (Number.isNaN(v)) this.raw(LIT.nan);
     else if (v === 0 && 1 / v < 0) this.raw(LIT.negZero);
-    else this.num(v);
+    else this.double(v);
   }
 
   private id(id: StreamId): void {
@@ -196,9 +247,22 @@ export class JsonlWriter {
     const out = this.buf;
     let p = this.pos;
     let i = from;
+    // Long strings: find plain runs four bytes at a time.
+    const dv = to - from >= 32 ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null;
     while (i < to) {
       // Copy a run of plain bytes.
       let j = i;
+      if (dv !== null) {
+        const stop = to - 4;
+        while (j <= stop) {
+          const w = dv.getUint32(j, true);
+          const x = w ^ 0x22222222;
+          const y = w ^ 0x5c5c5c5c;
+          // Any byte ≥ 0x80, < 0x20, '"' or '\\' (the "has less than" and "has zero" bit tricks).
+          if ((w | ((w - 0x20202020) & ~w) | ((x - 0x01010101) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) break;
+          j += 4;
+        }
+      }
       while (j < to && CLASS[b[j]!] === 0) j++;
       if (j > i) {
         if (j - i > 32) out.set(b.subarray(i, j), p);
