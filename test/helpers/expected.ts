@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { RdbkitError, parseRdbSync, type ParseRdbOptions } from '../../src/index.js';
-import type { KeyEvent, RdbEvent, StreamId, FunctionEvent, SlotInfoEvent } from '../../src/events.js';
+import type { KeyEvent, RdbEvent, StreamId, StreamValue, FunctionEvent, SlotInfoEvent } from '../../src/events.js';
 
 /** What a decode produced, gathered for checking. */
 export interface Decoded {
@@ -272,7 +272,7 @@ function checkKey(what: string, ke: any, ev: KeyEvent): void {
   }
 }
 
-function checkStream(what: string, ke: any, v: KeyEvent['value'] & { entries: unknown[] } & import('../../src/events.js').StreamValue): void {
+function checkStream(what: string, ke: any, v: StreamValue): void {
   const s = ke.stream;
   if (ke.length !== undefined) expect(Number(v.length)).toBe(ke.length);
   if (!s) return;
