@@ -108,7 +108,18 @@ export class OutputSink {
     if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
     if (this.closed || chunk.length === 0) return;
     if (!this.stream.write(chunk)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+      const s = this.stream;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          s.off('drain', done);
+          s.off('close', done);
+          s.off('error', done);
+          resolve();
+        };
+        s.on('drain', done);
+        s.on('close', done);
+        s.on('error', done);
+      });
     }
   }
 

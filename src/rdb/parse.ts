@@ -10,9 +10,17 @@ import { toChunks, type ByteSource } from '../io/source.js';
 /** Options of `parseRdb` and friends. */
 export type ParseRdbOptions = RdbDecoderOptions;
 
+/**
+ * Moves up to `max` events into `out`, stopping after a chunk of a large
+ * value: compressed input can expand many times over, so a batch holds at
+ * most one chunk's worth of decoded elements.
+ */
 function drain(dec: RdbDecoder, out: RdbEvent[], max: number): void {
   let ev: RdbEvent | undefined;
-  while (out.length < max && (ev = dec.read()) !== undefined) out.push(ev);
+  while (out.length < max && (ev = dec.read()) !== undefined) {
+    out.push(ev);
+    if (ev.type === 'keyChunk') return;
+  }
 }
 
 /**
