@@ -32,7 +32,7 @@ if (mode === 'floor') {
   for await (const c of readAll()) crc.update(c);
   check = Number(crc.lo);
 } else if (mode === 'decode') {
-  for await (const batch of parseRdbBatches(readAll())) {
+  for await (const batch of parseRdbBatches((await openInput(file)).chunks)) {
     for (const ev of batch) if (ev.type === 'key' || ev.type === 'keyStart') keys++;
   }
 } else if (mode === 'json-inproc') {

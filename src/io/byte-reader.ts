@@ -16,6 +16,8 @@
 export const NEED_MORE: unique symbol = Symbol('rdbkit.needMore');
 
 const EMPTY = new Uint8Array(0);
+/** Bytes copied beyond what a straddling unit needs, so the next few units need no copy either. */
+const MERGE_SLACK = 16384;
 
 export class ByteReader {
   /** Current contiguous buffer. */
@@ -83,19 +85,23 @@ export class ByteReader {
       this.setBuffer(next);
       return;
     }
-    // Merge the unread tail and every pending chunk into one buffer: each
-    // byte is copied at most once per unit that straddles a chunk edge.
+    // Copy the unread tail and just the bytes the unit wants (with some
+    // slack) from the pending chunks into one buffer; the rest of a chunk
+    // stays pending, to be adopted without copying once the reader gets there.
     this.onDiscard(this.buf, this.mark);
-    const total = inBuf + this.pendingBytes;
+    const total = Math.min(inBuf + this.pendingBytes, Math.max(this.wanted, inBuf + MERGE_SLACK));
     const merged = new Uint8Array(total);
     merged.set(this.buf.subarray(this.mark), 0);
     let at = inBuf;
-    for (const c of this.pending) {
-      merged.set(c, at);
-      at += c.length;
+    while (at < total) {
+      const c = this.pending[0]!;
+      const take = Math.min(c.length, total - at);
+      merged.set(take === c.length ? c : c.subarray(0, take), at);
+      at += take;
+      this.pendingBytes -= take;
+      if (take === c.length) this.pending.shift();
+      else this.pending[0] = c.subarray(take);
     }
-    this.pending = [];
-    this.pendingBytes = 0;
     this.base += this.mark;
     this.pos -= this.mark;
     this.mark = 0;

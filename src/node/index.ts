@@ -47,17 +47,29 @@ export async function openInput(path: string): Promise<InputSource> {
     throw new RdbkitError('IO', `cannot open ${path}: ${e.code ?? e.message}`, { cause: e });
   });
   let position = 0;
+  let readAt = 0;
+  const readChunk = async (): Promise<Uint8Array | null> => {
+    // A fresh buffer per read: the decoder keeps views into earlier chunks.
+    const buf = new Uint8Array(READ_SIZE);
+    const at = readAt;
+    readAt += READ_SIZE;
+    const { bytesRead } = await fh.read(buf, 0, READ_SIZE, at);
+    if (bytesRead === 0) return null;
+    return bytesRead === READ_SIZE ? buf : buf.subarray(0, bytesRead);
+  };
   async function* chunks(): AsyncGenerator<Uint8Array> {
+    // Read one chunk ahead, so the disk works while the decoder does.
+    let next = readChunk();
     try {
       for (;;) {
-        // A fresh buffer per read: the decoder keeps views into earlier chunks.
-        const buf = new Uint8Array(READ_SIZE);
-        const { bytesRead } = await fh.read(buf, 0, READ_SIZE, null);
-        if (bytesRead === 0) return;
-        position += bytesRead;
-        yield bytesRead === READ_SIZE ? buf : buf.subarray(0, bytesRead);
+        const chunk = await next;
+        if (chunk === null) return;
+        next = readChunk();
+        position += chunk.length;
+        yield chunk;
       }
     } finally {
+      await next.catch(() => null); // let a read in flight finish before closing
       await fh.close();
     }
   }
