@@ -25,7 +25,9 @@ function isReadableStream(x: unknown): x is ReadableStream<Uint8Array> {
 }
 
 function asBytes(chunk: unknown): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
+  // Plain Uint8Array views even for subclasses (Node's Buffer): every byte
+  // string rdbkit hands out then has one shape, and no Buffer-only methods.
+  if (chunk instanceof Uint8Array) return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new RdbkitError('USAGE', `input chunks must be Uint8Array, got ${typeof chunk}`);
@@ -54,7 +56,7 @@ function* fromIterable(it: Iterable<unknown>): Generator<Uint8Array> {
 
 /** Turns any accepted source into an iterable of byte chunks. */
 export function toChunks(source: ByteSource): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
-  if (source instanceof Uint8Array) return [source];
+  if (source instanceof Uint8Array) return [asBytes(source)];
   if (source instanceof ArrayBuffer) return [new Uint8Array(source)];
   // Node Readable streams are async iterables; check that before the web stream shape.
   if (isAsyncIterable(source)) return fromAsyncIterable(source);
