@@ -71,11 +71,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
+import { freePort, quoteConfigValue } from './shared.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'fixtures');
@@ -90,28 +90,9 @@ const T0 = 1700000000000;
 // ---------------------------------------------------------------------------
 // Server process
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function quote(value) {
-  let out = '"';
-  for (const b of Buffer.from(value, 'utf8')) {
-    if (b === 0x22 || b === 0x5c) out += '\\' + String.fromCharCode(b);
-    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
-    else out += '\\x' + b.toString(16).padStart(2, '0');
-  }
-  return out + '"';
-}
 
 const liveChildren = new Set();
 process.on('exit', () => {
@@ -135,7 +116,7 @@ async function startServer(config, rdb) {
   fs.writeFileSync(
     path.join(dir, 'redis.conf'),
     Object.entries(conf)
-      .map(([k, v]) => `${k} ${quote(v)}`)
+      .map(([k, v]) => `${k} ${quoteConfigValue(v)}`)
       .join('\n') + '\n',
   );
   if (rdb) fs.writeFileSync(path.join(dir, 'dump.rdb'), rdb);

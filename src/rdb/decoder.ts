@@ -118,8 +118,7 @@ const V_QUICKLIST = 7; // one ziplist node per unit
 const V_QUICKLIST2 = 8; // container + node per unit
 const V_STREAM_NODES = 9; // one (node key, listpack) per unit
 const V_STREAM_META = 10; // everything after the nodes, as one unit
-const V_HASH_META = 11; // Redis type 24: LEN ttl, STR field, STR value
-const V_HASH_META_PRE_GA = 12; // Redis type 22: LEN expire, STR field, STR value
+const V_HASH_META = 11; // Redis types 24 and 22: LEN ttl, STR field, STR value
 const V_HASH_2 = 13; // Valkey type 22: STR field, STR value, i64 expire
 
 const U64_MAX = 0xffffffffffffffffn;
@@ -441,7 +440,7 @@ export class RdbDecoder extends ByteReader {
         }
         case RDB_OPCODE.MODULE_AUX: {
           const p0 = this.pos;
-          const id = this.lenBig();
+          const id = this.len();
           const whenOp = this.lenNumber();
           if (whenOp !== RDB_MODULE_OPCODE.UINT) throw corrupt(`module aux "when" opcode is ${whenOp}, expected 2`, start);
           const when = this.lenNumber();
@@ -611,14 +610,11 @@ export class RdbDecoder extends ByteReader {
     return assertSafeLength(this.len(), at);
   }
 
-  /** A LEN as a bigint (stream IDs, module ids). */
-  private lenBig(): number | bigint {
-    return this.len();
-  }
 
   /**
-   * Reads the header of an RDB string. Returns the raw length (kind 0), the
-   * decoded integer text (kind 1, in `intText`), or LZF lengths (kind 2).
+   * What `strHeader()` read: the raw length (kind 0, `strLen`), the decoded
+   * integer text (kind 1, `strInt`), or LZF lengths (kind 2, `strLen` and
+   * `strULen`).
    */
   private strHeaderKind = 0;
   private strLen = 0;
@@ -747,6 +743,9 @@ export class RdbDecoder extends ByteReader {
         return this.countDown(v);
       }
       case V_HASH_META: {
+        // TTL before the field; 0 = none. Type 24 stores it relative to
+        // min-expire (absolute = ttl + min-expire - 1); type 22 absolute
+        // (minExpire is 1 there, so the same sum holds).
         const at = this.offset;
         const ttl = this.len();
         const f = this.str();
@@ -754,18 +753,9 @@ export class RdbDecoder extends ByteReader {
         let exp: number | null = null;
         if (ttl !== 0) {
           exp = Number(ttl) + v.minExpire - 1;
-          if (!Number.isSafeInteger(exp)) throw corrupt('field expiry out of range', at);
+          if (typeof ttl === 'bigint' || !Number.isSafeInteger(exp)) throw corrupt('field expiry out of range', at);
         }
         this.addField(v, f, val, exp);
-        return this.countDown(v);
-      }
-      case V_HASH_META_PRE_GA: {
-        const at = this.offset;
-        const ttl = this.len();
-        const f = this.str();
-        const val = this.str();
-        if (typeof ttl === 'bigint') throw corrupt('field expiry out of range', at);
-        this.addField(v, f, val, ttl === 0 ? null : ttl);
         return this.countDown(v);
       }
       case V_HASH_2: {
@@ -826,7 +816,6 @@ export class RdbDecoder extends ByteReader {
     const t = v.info.rdbType;
     switch (t) {
       case RDB_TYPE.STRING: {
-        const at = this.offset;
         this.strHeader();
         if (this.strHeaderKind === 1) {
           this.addWhole(v, this.strInt!);
@@ -856,7 +845,6 @@ export class RdbDecoder extends ByteReader {
         v.left = clen;
         v.length = ulen;
         v.lzf = new LzfStreamDecoder(ulen, this.offset);
-        void at;
         this.startValue(v);
         return;
       }
@@ -933,7 +921,8 @@ export class RdbDecoder extends ByteReader {
       }
       case VALKEY_RDB_TYPE_HASH_2: {
         // Same byte: Valkey HASH_2 in VALKEY files, Redis HASH_METADATA_PRE_GA otherwise.
-        return this.startCollection(v, this.valkey ? V_HASH_2 : V_HASH_META_PRE_GA);
+        v.minExpire = 1;
+        return this.startCollection(v, this.valkey ? V_HASH_2 : V_HASH_META);
       }
       case RDB_TYPE.STREAM_LISTPACKS:
       case RDB_TYPE.STREAM_LISTPACKS_2:
@@ -945,7 +934,7 @@ export class RdbDecoder extends ByteReader {
       }
       case RDB_TYPE.MODULE_2: {
         const p0 = this.pos;
-        const id = BigInt(this.lenBig());
+        const id = BigInt(this.len());
         this.skipModuleOpcodes();
         const payload = this.buf.subarray(p0, this.pos);
         const { name, encver } = decodeModuleId(id);
@@ -955,7 +944,7 @@ export class RdbDecoder extends ByteReader {
       case RDB_TYPE.MODULE_PRE_GA: {
         const at = this.offset;
         const p0 = this.pos;
-        const id = BigInt(this.lenBig());
+        const id = BigInt(this.len());
         const { name, encver } = decodeModuleId(id);
         const parser = this.moduleParsers[name];
         if (!parser) {

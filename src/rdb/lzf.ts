@@ -67,10 +67,11 @@ export function lzfCompress(input: Uint8Array): Uint8Array | null {
     const v = (input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!;
     return ((v * 2654435761) >>> (32 - HLOG)) & (HSIZE - 1);
   };
-  while (ip < n - 2) {
-    const h = hash(ip);
-    const ref = htab[h]!;
-    htab[h] = ip;
+  while (ip < n) {
+    // A back reference needs 3 bytes to match.
+    const h = ip < n - 2 ? hash(ip) : -1;
+    const ref = h < 0 ? -1 : htab[h]!;
+    if (h >= 0) htab[h] = ip;
     const off = ip - ref - 1;
     if (
       ref >= 0 &&
@@ -101,22 +102,13 @@ export function lzfCompress(input: Uint8Array): Uint8Array | null {
       lit = 0;
       op++; // reserve the next control byte
       ip += len + 2;
-      if (ip >= n - 2) break;
-      // re-hash the last two positions of the match, as liblzf does
-      htab[hash(ip - 2)] = ip - 2;
-      htab[hash(ip - 1)] = ip - 1;
+      if (ip < n - 2) {
+        // re-hash the last two positions of the match, as liblzf does
+        htab[hash(ip - 2)] = ip - 2;
+        htab[hash(ip - 1)] = ip - 1;
+      }
       continue;
     }
-    if (op >= outCap) return null;
-    lit++;
-    out[op++] = input[ip++]!;
-    if (lit === MAX_LIT) {
-      out[op - lit - 1] = lit - 1;
-      lit = 0;
-      op++;
-    }
-  }
-  while (ip < n) {
     if (op >= outCap) return null;
     lit++;
     out[op++] = input[ip++]!;

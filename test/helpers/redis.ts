@@ -17,6 +17,7 @@
  *   on `PATH`), e.g. to run the suite against another build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, quoteConfigValue } from '../../scripts/shared.mjs';
 import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -198,30 +199,7 @@ const BASE_CONFIG: [string, string][] = [
 const setprivPath = process.platform === 'linux' ? findExecutable('setpriv') : null;
 const LOG_LIMIT = 256 * 1024;
 
-/** Quotes a config value the way Redis's config parser (sdssplitargs) reads it. */
-function quoteConfigValue(value: string): string {
-  let out = '"';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    if (byte === 0x22 || byte === 0x5c) out += '\\' + String.fromCharCode(byte);
-    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
-    else out += '\\x' + byte.toString(16).padStart(2, '0');
-  }
-  return out + '"';
-}
-
-/** A port that was free a moment ago (bind 0, read, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => (port > 0 ? resolve(port) : reject(new Error('could not get a free port'))));
-    });
-  });
-}
+export { freePort };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

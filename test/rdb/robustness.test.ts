@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { RdbDecoder, RdbkitError, parseRdbSync, type RdbDecoderOptions } from '../../src/index.js';
 import type { RdbEvent } from '../../src/events.js';
 import { corpusDir, listCorpusFiles } from '../helpers/corpus.js';
+import { prng } from '../../scripts/shared.mjs';
 
 /** A printable form of events: bytes as hex, bigints as text. */
 function normalise(events: RdbEvent[]): string {
@@ -44,17 +45,6 @@ function decodePieces(pieces: Uint8Array[], options: RdbDecoderOptions = {}): Rd
   return out;
 }
 
-/** A seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomSplit(bytes: Uint8Array, rnd: () => number, max: number): Uint8Array[] {
   const out: Uint8Array[] = [];

@@ -47,7 +47,7 @@ describe('synthetic dumps', () => {
     expect(ks.map((k) => [k.db, text(k.key)])).toEqual([[0, 'k'], [0, ''], [2, 'l']]);
     // EXPIRETIME is a signed 32-bit count of seconds
     expect(ks[0]!.expireAt).toBe(new DataView(new Uint8Array([0x00, 0x5e, 0xd0, 0xb2]).buffer).getInt32(0, true) * 1000);
-    expect(ks[2]!.value.map(text)).toEqual(['a', 'b']);
+    expect((ks[2]!.value as Uint8Array[]).map(text)).toEqual(['a', 'b']);
     const eof = [...parseRdbSync(file)].find((e) => e.type === 'eof')!;
     expect(eof).toMatchObject({ storedChecksum: null, verified: false });
   });
