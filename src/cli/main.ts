@@ -3,6 +3,8 @@
  * corrupt or unsupported (one line on stderr naming the problem and the
  * offset), 2 on a usage error.
  */
+import { spawn } from 'node:child_process';
+import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError } from '../errors.js';
 import { parseRdbBatches } from '../rdb/parse.js';
@@ -217,11 +219,37 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  () => {
-    process.exitCode = 1;
-  },
-);
+/**
+ * Streaming keeps the live heap small, but V8 lets garbage grow towards its
+ * heap limit (several GB on large machines) before collecting it. A 1 GiB
+ * old-space limit keeps peak RSS flat (measured: 215 MB → 150 MB on the
+ * huge-values benchmark). When nobody chose a limit, the CLI runs itself
+ * once more with one. Returns false when it did not re-run.
+ */
+function rerunWithHeapLimit(): boolean {
+  const HEAP_MB = 1024;
+  const chosen = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || (process.env.NODE_OPTIONS ?? '').includes('--max-old-space-size');
+  const script = process.argv[1];
+  if (chosen || process.env.RDBKIT_NO_REEXEC || !script || getHeapStatistics().heap_size_limit <= (HEAP_MB + 512) * 1048576) return false;
+  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, RDBKIT_NO_REEXEC: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+  return true;
+}
+
+if (!rerunWithHeapLimit()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 1;
+    },
+  );
+}
