@@ -118,11 +118,18 @@ export class JsonlWriter {
 
   /** Moves completed output to the ready list (only between records). */
   private maybeFlush(): void {
-    if (this.pos >= FLUSH_AT) {
-      this.ready.push(this.buf.subarray(0, this.pos));
-      this.buf = new Uint8Array(Math.max(FLUSH_AT * 2, this.buf.length >= FLUSH_AT * 8 ? FLUSH_AT * 2 : this.buf.length));
-      this.pos = 0;
-    }
+    if (this.pos >= FLUSH_AT) this.flushBuffer();
+  }
+
+  /**
+   * Hands the buffered output to `ready` as an exact-size copy and keeps the
+   * working buffer: half the allocation of handing out the buffer itself
+   * (less garbage to collect), and callers may keep chunks as long as they like.
+   */
+  private flushBuffer(): void {
+    this.ready.push(this.buf.slice(0, this.pos));
+    this.pos = 0;
+    if (this.buf.length > FLUSH_AT * 8) this.buf = new Uint8Array(FLUSH_AT * 2);
   }
 
   /** Completed output chunks (about 64 KiB each); the writer forgets them. */
@@ -141,11 +148,7 @@ export class JsonlWriter {
       const k = (this.open ?? this.pendingStart)!;
       throw new RdbkitError('OUTPUT', 'events ended inside a streamed value', { db: k.db, key: k.key });
     }
-    if (this.pos > 0) {
-      this.ready.push(this.buf.subarray(0, this.pos));
-      this.buf = new Uint8Array(FLUSH_AT * 2);
-      this.pos = 0;
-    }
+    if (this.pos > 0) this.flushBuffer();
   }
 
   // ----------------------------------------------------------- values
@@ -679,11 +682,7 @@ export class JsonlWriter {
       throw new RdbkitError('OUTPUT', 'a value written as UTF-8 text has invalid UTF-8 past its first chunk; rerun with --bytes base64', { db: key.db, key: key.key });
     }
     // Streamed output may leave the buffer as it goes.
-    if (this.pos >= FLUSH_AT) {
-      this.ready.push(this.buf.subarray(0, this.pos));
-      this.buf = new Uint8Array(FLUSH_AT * 2);
-      this.pos = 0;
-    }
+    if (this.pos >= FLUSH_AT) this.flushBuffer();
   }
 
   private endStreamed(ev: KeyEndEvent): void {
