@@ -1,0 +1,45 @@
+/**
+ * The built package as users get it: ESM and CommonJS entry points, the
+ * `rdbkit/node` subpath, and type declarations next to each.
+ */
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it, expect } from 'vitest';
+
+const root = path.resolve(__dirname, '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const sample = new Uint8Array(readFileSync(path.join(root, 'fixtures/sample.rdb')));
+
+describe('published package', () => {
+  it('every export path exists, types first', () => {
+    for (const [sub, conds] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      if (typeof conds === 'string') continue;
+      for (const kind of ['import', 'require'] as const) {
+        const c = (conds as Record<string, Record<string, string>>)[kind]!;
+        expect(Object.keys(c)[0], `${sub} ${kind}`).toBe('types');
+        for (const f of Object.values(c)) expect(existsSync(path.join(root, f)), f).toBe(true);
+      }
+    }
+    expect(existsSync(path.join(root, pkg.bin.rdbkit))).toBe(true);
+    expect(pkg.dependencies ? Object.keys(pkg.dependencies) : []).toEqual(['commander']);
+  });
+
+  it('ESM and CommonJS builds decode the sample the same way', async () => {
+    const esm = await import(path.join(root, 'dist/index.js'));
+    const cjs = createRequire(import.meta.url)(path.join(root, 'dist/index.cjs'));
+    const keysOf = (m: typeof esm): number => [...m.parseRdbSync(sample)].filter((e: { type: string }) => e.type === 'key').length;
+    expect(keysOf(esm)).toBe(14);
+    expect(keysOf(cjs)).toBe(14);
+    const node = await import(path.join(root, 'dist/node/index.js'));
+    let n = 0;
+    for await (const ev of node.parseRdbFile(path.join(root, 'fixtures/sample.rdb'))) if (ev.type === 'key') n++;
+    expect(n).toBe(14);
+  });
+
+  it('the core bundle imports nothing from Node', () => {
+    const code = readFileSync(path.join(root, 'dist/index.js'), 'utf8');
+    expect(code).not.toMatch(/from ["']node:|require\(["']node:|from ["'](fs|path|buffer|stream)["']/);
+    expect(code).not.toMatch(/\bBuffer\./);
+  });
+});
