@@ -10,6 +10,7 @@ export { parseRdb, parseRdbSync, parseRdbBatches, type ParseRdbOptions } from '.
 export { RDB_TYPE, RDB_OPCODE, describeType, type DataType, type EncodingName } from './rdb/constants.js';
 export type { ByteSource } from './io/source.js';
 export { JsonlWriter, writeJsonl, type JsonlOptions } from './writers/jsonl.js';
+export { RespWriter, writeResp, type RespOptions } from './writers/resp.js';
 export { InfoCollector, renderInfo, type InfoReport } from './writers/info.js';
 export { makeKeyFilter, filterEvents, filterEventsSync, EventFilter, keyText, type KeyFilterOptions } from './filters.js';
 export { globMatch, compileGlob } from './glob.js';

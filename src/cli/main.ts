@@ -12,6 +12,7 @@ import type { RdbDecoderOptions } from '../rdb/decoder.js';
 import type { RdbEvent } from '../events.js';
 import { openInput, OutputSink } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
+import { RespWriter } from '../writers/resp.js';
 import { InfoCollector, renderInfo } from '../writers/info.js';
 import { makeKeyFilter, type KeyFilterOptions } from '../filters.js';
 import type { DataType } from '../rdb/constants.js';
@@ -75,11 +76,18 @@ function decoderOptions(o: { checksum?: boolean; future?: boolean }): RdbDecoder
   return { verifyChecksum: o.checksum !== false, allowFutureVersions: o.future === true };
 }
 
-async function runJson(input: string, o: FilterFlags & { output?: string; bytes: 'auto' | 'base64'; meta?: boolean; checksum?: boolean; future?: boolean }): Promise<void> {
+/** A writer of output chunks: JSON Lines or RESP. */
+interface EventWriter {
+  write(ev: RdbEvent): void;
+  take(): Uint8Array[];
+  end(): void;
+}
+
+/** Decodes `input` and streams what `writer` makes of it to `-o` or stdout. */
+async function convert(input: string, o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean }, writer: EventWriter): Promise<void> {
   const filter = makeKeyFilter(filterOptions(o));
   const src = await openInput(input);
   const sink = await OutputSink.open(o.output ?? null);
-  const writer = new JsonlWriter({ bytes: o.bytes, meta: o.meta === true });
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys);
   try {
@@ -171,7 +179,22 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(future),
   ).action(async (input: string, o: FilterFlags & { output?: string; bytes: 'auto' | 'base64'; meta?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
     currentInput = input;
-    await runJson(input, { ...o, future: o.bestEffortVersion === true });
+    await convert(input, { ...o, future: o.bestEffortVersion === true }, new JsonlWriter({ bytes: o.bytes, meta: o.meta === true }));
+  });
+
+  addFilterFlags(
+    program
+      .command('resp')
+      .description('write the commands that rebuild every key (RESP, for redis-cli --pipe)')
+      .argument('<input>', 'RDB file, or - for stdin')
+      .option('-o, --output <file>', 'write to this file instead of stdout')
+      .option('--replace', 'delete each key before writing it, so existing keys are overwritten')
+      .option('--no-functions', 'leave out function libraries')
+      .option('--no-checksum', 'do not verify the CRC-64 trailer')
+      .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
+  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; functions?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
+    currentInput = input;
+    await convert(input, { ...o, future: o.bestEffortVersion === true }, new RespWriter({ replace: o.replace === true, functions: o.functions !== false }));
   });
 
   program

@@ -1,0 +1,367 @@
+/**
+ * RESP writer, plain-command mode (design.md section 6): the commands that
+ * rebuild every key in a server — `SELECT`, `SET`, `RPUSH`, `SADD`, `ZADD`,
+ * `HSET` in bounded batches, `PEXPIREAT`, `HPEXPIREAT … FIELDS`, streams the
+ * way Redis's AOF rewrite rebuilds them, `FUNCTION LOAD REPLACE`, and module
+ * values as `RESTORE` with a DUMP payload.
+ *
+ * Large strings stream: the bulk length is known from `keyStart`, so `SET`
+ * is written while the value arrives.
+ */
+import { RdbkitError } from '../errors.js';
+import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, ModuleValue, RdbEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
+import { Crc64 } from '../rdb/crc64.js';
+
+/** Writer options. */
+export interface RespOptions {
+  /** Delete each key before writing it, so existing keys are overwritten. Default false. */
+  replace?: boolean;
+  /** Leave out function libraries. Default false. */
+  functions?: boolean;
+  /** Most elements per `RPUSH`/`SADD`/`ZADD`/`HSET`/`HPEXPIREAT` command. Default 512. */
+  batchElements?: number;
+  /** Most bytes of arguments per batched command (a command holds at least one element). Default 1 MiB. */
+  batchBytes?: number;
+}
+
+const FLUSH_AT = 1 << 16;
+const enc = new TextEncoder();
+const A = (s: string): Uint8Array => enc.encode(s);
+const CRLF = A('\r\n');
+
+/** Synchronous RESP writer: `write()` events, `take()` output chunks. */
+export class RespWriter {
+  private buf = new Uint8Array(FLUSH_AT * 2);
+  private pos = 0;
+  private ready: Uint8Array[] = [];
+  private readonly replace: boolean;
+  private readonly functions: boolean;
+  private readonly batchElements: number;
+  private readonly batchBytes: number;
+  private db = -1;
+  private version = 0;
+  private open: KeyStartEvent | null = null;
+  /** Pending batch of arguments after the command name and key. */
+  private batch: Uint8Array[] = [];
+  private batchSize = 0;
+  private batchCount = 0;
+  private fieldTtls: Array<[Uint8Array, number]> = [];
+  private streamEntries = 0;
+
+  constructor(options: RespOptions = {}) {
+    this.replace = options.replace === true;
+    this.functions = options.functions !== false;
+    this.batchElements = Math.max(1, options.batchElements ?? 512);
+    this.batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
+  }
+
+  // ----------------------------------------------------------- output
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.pos));
+    this.buf = nb;
+  }
+
+  private raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+  }
+
+  private flush(force = false): void {
+    if (this.pos >= FLUSH_AT || (force && this.pos > 0)) {
+      this.ready.push(this.buf.slice(0, this.pos));
+      this.pos = 0;
+      if (this.buf.length > FLUSH_AT * 8) this.buf = new Uint8Array(FLUSH_AT * 2);
+    }
+  }
+
+  /** One command: `*n` then each argument as a bulk string. */
+  private command(args: Array<Uint8Array | string>): void {
+    this.ascii(`*${args.length}\r\n`);
+    for (const a of args) {
+      const b = typeof a === 'string' ? A(a) : a;
+      this.ascii(`$${b.length}\r\n`);
+      this.raw(b);
+      this.raw(CRLF);
+    }
+    this.flush();
+  }
+
+  /** Completed output chunks; the writer forgets them. */
+  take(): Uint8Array[] {
+    const r = this.ready;
+    this.ready = [];
+    return r;
+  }
+
+  /** Ends the output (checks no streamed value is left open). */
+  end(): void {
+    if (this.open) throw new RdbkitError('OUTPUT', 'events ended inside a streamed value', { db: this.open.db, key: this.open.key });
+    this.flush(true);
+  }
+
+  // ----------------------------------------------------------- helpers
+
+  private selectDb(db: number): void {
+    if (db !== this.db) {
+      this.command(['SELECT', String(db)]);
+      this.db = db;
+    }
+  }
+
+  private static score(v: number): string {
+    if (v === Infinity) return 'inf';
+    if (v === -Infinity) return '-inf';
+    if (v === 0 && 1 / v < 0) return '-0';
+    return String(v);
+  }
+
+  private static id(id: StreamId): string {
+    return `${id.ms}-${id.seq}`;
+  }
+
+  private static int(v: Int64): string {
+    return String(v);
+  }
+
+  /** Adds one element (one or more arguments) to the batch for `cmd key`, sending full batches. */
+  private add(cmd: string, key: Uint8Array, args: Uint8Array[]): void {
+    for (const a of args) {
+      this.batch.push(a);
+      this.batchSize += a.length;
+    }
+    this.batchCount++;
+    if (this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.sendBatch(cmd, key);
+  }
+
+  private sendBatch(cmd: string, key: Uint8Array): void {
+    if (this.batchCount === 0) return;
+    this.command([cmd, key, ...this.batch]);
+    this.batch = [];
+    this.batchSize = 0;
+    this.batchCount = 0;
+  }
+
+  private startKey(db: number, key: Uint8Array): void {
+    this.selectDb(db);
+    if (this.replace) this.command(['DEL', key]);
+  }
+
+  private finishKey(key: Uint8Array, expireAt: number | null): void {
+    if (this.fieldTtls.length > 0) {
+      // Group fields by expiry time: one HPEXPIREAT per distinct time and batch.
+      const byTime = new Map<number, Uint8Array[]>();
+      for (const [f, t] of this.fieldTtls) {
+        let l = byTime.get(t);
+        if (!l) byTime.set(t, (l = []));
+        l.push(f);
+      }
+      for (const [t, fields] of byTime) {
+        for (let i = 0; i < fields.length; i += this.batchElements) {
+          const part = fields.slice(i, i + this.batchElements);
+          this.command(['HPEXPIREAT', key, String(t), 'FIELDS', String(part.length), ...part]);
+        }
+      }
+      this.fieldTtls = [];
+    }
+    if (expireAt !== null) this.command(['PEXPIREAT', key, String(expireAt)]);
+  }
+
+  private listItems(cmd: string, key: Uint8Array, items: Uint8Array[]): void {
+    for (const it of items) this.add(cmd, key, [it]);
+  }
+
+  private zsetItems(key: Uint8Array, items: ZsetEntry[]): void {
+    for (const [m, s] of items) this.add('ZADD', key, [A(RespWriter.score(s)), m]);
+  }
+
+  private hashItems(key: Uint8Array, items: HashEntry[], ttls: Array<number | null> | null): void {
+    for (let i = 0; i < items.length; i++) {
+      const [f, v] = items[i]!;
+      this.add('HSET', key, [f, v]);
+      const t = ttls?.[i];
+      if (t !== null && t !== undefined) this.fieldTtls.push([f, t]);
+    }
+  }
+
+  private streamItems(key: Uint8Array, entries: StreamEntry[]): void {
+    for (const e of entries) {
+      if (e.deleted) continue;
+      this.command(['XADD', key, RespWriter.id(e.id), ...e.fields]);
+      this.streamEntries++;
+    }
+  }
+
+  /** After the entries: what XADD cannot express (as Redis's AOF rewrite does). */
+  private streamMeta(key: Uint8Array, m: StreamMeta): void {
+    if (this.streamEntries === 0) {
+      // The key must exist: add an entry at 0-1 and trim it away at once;
+      // XSETID then sets the real last ID (what Redis's AOF rewrite does).
+      this.command(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
+    }
+    const setid: Array<Uint8Array | string> = ['XSETID', key, RespWriter.id(m.lastId)];
+    if (m.entriesAdded !== null) setid.push('ENTRIESADDED', RespWriter.int(m.entriesAdded));
+    if (m.maxDeletedId !== null) setid.push('MAXDELETEDID', RespWriter.id(m.maxDeletedId));
+    this.command(setid);
+    for (const g of m.groups) {
+      const create: Array<Uint8Array | string> = ['XGROUP', 'CREATE', key, g.name, RespWriter.id(g.lastId)];
+      if (g.entriesRead !== null && Number(g.entriesRead) >= 0) create.push('ENTRIESREAD', RespWriter.int(g.entriesRead));
+      this.command(create);
+      for (const c of g.consumers) this.command(['XGROUP', 'CREATECONSUMER', key, g.name, c.name]);
+      for (const p of g.pending) {
+        if (!p.consumer) continue;
+        this.command(['XCLAIM', key, g.name, p.consumer, '0', RespWriter.id(p.id), 'TIME', RespWriter.int(p.deliveryTime), 'RETRYCOUNT', RespWriter.int(p.deliveryCount), 'FORCE', 'JUSTID']);
+      }
+    }
+    this.streamEntries = 0;
+  }
+
+  /** A DUMP payload: type byte, value, RDB version (u16 LE), CRC-64 (LE). */
+  private dumpPayload(rdbType: number, value: ModuleValue): Uint8Array {
+    const out = new Uint8Array(1 + value.payload.length + 10);
+    out[0] = rdbType;
+    out.set(value.payload, 1);
+    const at = 1 + value.payload.length;
+    out[at] = this.version & 0xff;
+    out[at + 1] = this.version >> 8;
+    const crc = new Crc64();
+    crc.update(out, 0, at + 2);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(at + 2, crc.lo, true);
+    dv.setUint32(at + 6, crc.hi, true);
+    return out;
+  }
+
+  private key(ev: KeyEvent): void {
+    this.startKey(ev.db, ev.key);
+    const k = ev.key;
+    switch (ev.dataType) {
+      case 'string':
+        this.command(['SET', k, ev.value]);
+        break;
+      case 'list':
+        this.listItems('RPUSH', k, ev.value);
+        this.sendBatch('RPUSH', k);
+        break;
+      case 'set':
+        this.listItems('SADD', k, ev.value);
+        this.sendBatch('SADD', k);
+        break;
+      case 'zset':
+        this.zsetItems(k, ev.value);
+        this.sendBatch('ZADD', k);
+        break;
+      case 'hash':
+        this.hashItems(k, ev.value, ev.fieldExpireAt);
+        this.sendBatch('HSET', k);
+        break;
+      case 'stream':
+        this.streamItems(k, ev.value.entries);
+        this.streamMeta(k, ev.value);
+        break;
+      case 'module': {
+        const args: Array<Uint8Array | string> = ['RESTORE', k, ev.expireAt !== null ? String(ev.expireAt) : '0', this.dumpPayload(ev.rdbType, ev.value)];
+        if (ev.expireAt !== null) args.push('ABSTTL');
+        if (this.replace) args.push('REPLACE');
+        this.command(args);
+        return; // RESTORE carries the expiry
+      }
+    }
+    this.finishKey(k, ev.expireAt);
+  }
+
+  private chunk(ev: KeyChunkEvent): void {
+    const k = ev.key;
+    switch (ev.dataType) {
+      case 'string':
+        this.raw(ev.value);
+        this.flush();
+        break;
+      case 'list':
+        this.listItems('RPUSH', k, ev.value);
+        break;
+      case 'set':
+        this.listItems('SADD', k, ev.value);
+        break;
+      case 'zset':
+        this.zsetItems(k, ev.value);
+        break;
+      case 'hash':
+        this.hashItems(k, ev.value, ev.fieldExpireAt);
+        break;
+      case 'stream':
+        this.streamItems(k, ev.value);
+        break;
+    }
+  }
+
+  private static batchCommand(dataType: string): string {
+    return dataType === 'list' ? 'RPUSH' : dataType === 'set' ? 'SADD' : dataType === 'zset' ? 'ZADD' : 'HSET';
+  }
+
+  private endKey(ev: KeyEndEvent): void {
+    const s = this.open!;
+    if (ev.dataType === 'string') this.raw(CRLF);
+    else if (ev.dataType === 'stream') this.streamMeta(ev.key, ev.stream!);
+    else this.sendBatch(RespWriter.batchCommand(ev.dataType), ev.key);
+    this.open = null;
+    this.finishKey(ev.key, s.expireAt);
+  }
+
+  /** Writes one event. */
+  write(ev: RdbEvent): void {
+    switch (ev.type) {
+      case 'header':
+        this.version = ev.version;
+        return;
+      case 'function':
+        if (this.functions) this.command(['FUNCTION', 'LOAD', 'REPLACE', ev.code]);
+        return;
+      case 'key':
+        this.key(ev);
+        return;
+      case 'keyStart':
+        this.startKey(ev.db, ev.key);
+        this.open = ev;
+        if (ev.dataType === 'string') {
+          // SET key <bulk of the announced length>, value bytes follow as chunks.
+          this.ascii('*3\r\n$3\r\nSET\r\n');
+          this.ascii(`$${ev.key.length}\r\n`);
+          this.raw(ev.key);
+          this.ascii(`\r\n$${ev.length ?? 0}\r\n`);
+        }
+        return;
+      case 'keyChunk':
+        if (!this.open) throw new RdbkitError('OUTPUT', 'keyChunk without keyStart', { db: ev.db, key: ev.key });
+        this.chunk(ev);
+        return;
+      case 'keyEnd':
+        if (!this.open) throw new RdbkitError('OUTPUT', 'keyEnd without keyStart', { db: ev.db, key: ev.key });
+        this.endKey(ev);
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+/** Turns events into RESP output chunks. */
+export async function* writeResp(events: AsyncIterable<RdbEvent> | Iterable<RdbEvent>, options: RespOptions = {}): AsyncGenerator<Uint8Array> {
+  const w = new RespWriter(options);
+  for await (const ev of events) {
+    w.write(ev);
+    for (const c of w.take()) yield c;
+  }
+  w.end();
+  for (const c of w.take()) yield c;
+}
