@@ -7,6 +7,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { JsonlWriter, RdbkitError } from '../../src/index.js';
 import type { KeyEvent, RdbEvent, StreamValue } from '../../src/events.js';
+import { streamed } from '../helpers/events.js';
 
 const te = new TextEncoder();
 const u = (s: string): Uint8Array => te.encode(s);
@@ -31,27 +32,6 @@ function write(events: RdbEvent[], opts: ConstructorParameters<typeof JsonlWrite
   return Buffer.concat(out).toString('utf8');
 }
 
-/** Splits a whole key event into keyStart, chunks of `per` items (or bytes) and keyEnd. */
-function streamed(ev: KeyEvent, per: number): RdbEvent[] {
-  const { type: _t, end, value, ...info } = ev as KeyEvent & { fieldExpireAt?: Array<number | null> | null };
-  const base = { type: 'keyChunk' as const, offset: 0, db: ev.db, key: ev.key, dataType: ev.dataType };
-  const out: RdbEvent[] = [{ ...info, type: 'keyStart', length: null } as RdbEvent];
-  if (ev.dataType === 'string') {
-    for (let i = 0; i < ev.value.length; i += per) out.push({ ...base, dataType: 'string', value: ev.value.subarray(i, i + per) });
-  } else if (ev.dataType === 'stream') {
-    for (let i = 0; i < ev.value.entries.length; i += per) out.push({ ...base, dataType: 'stream', value: ev.value.entries.slice(i, i + per) });
-  } else {
-    const items = ev.value as unknown[];
-    for (let i = 0; i < items.length; i += per) {
-      const c = { ...base, value: items.slice(i, i + per) } as Record<string, unknown>;
-      if (ev.dataType === 'hash') c.fieldExpireAt = ev.fieldExpireAt ? ev.fieldExpireAt.slice(i, i + per) : null;
-      out.push(c as unknown as RdbEvent);
-    }
-  }
-  const stream = ev.dataType === 'stream' ? (({ entries: _e, ...m }) => m)(ev.value) : null;
-  out.push({ type: 'keyEnd', offset: 0, end, db: ev.db, key: ev.key, dataType: ev.dataType, stream });
-  return out;
-}
 
 describe('key records', () => {
   it('writes the design.md example exactly', () => {
