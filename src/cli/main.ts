@@ -189,12 +189,19 @@ export async function main(argv: string[]): Promise<number> {
       .argument('<input>', 'RDB file, or - for stdin')
       .option('-o, --output <file>', 'write to this file instead of stdout')
       .option('--replace', 'delete each key before writing it, so existing keys are overwritten')
+      .option('--restore', 'write RESTORE commands with DUMP payloads (streams and field TTLs still as commands)')
+      .option('--target-version <n>', 'RDB version of the RESTORE payloads, 6-12 (default: the input\'s)', (v: string) => {
+        if (!/^\d+$/.test(v) || Number(v) < 6 || Number(v) > 12) throw new InvalidArgumentError('--target-version must be 6 to 12');
+        return Number(v);
+      })
       .option('--no-functions', 'leave out function libraries')
       .option('--no-checksum', 'do not verify the CRC-64 trailer')
       .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
-  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; functions?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
+  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; functions?: boolean; restore?: boolean; targetVersion?: number; checksum?: boolean; bestEffortVersion?: boolean }) => {
     currentInput = input;
-    await convert(input, { ...o, future: o.bestEffortVersion === true }, new RespWriter({ replace: o.replace === true, functions: o.functions !== false }));
+    const opts: ConstructorParameters<typeof RespWriter>[0] = { replace: o.replace === true, functions: o.functions !== false, restore: o.restore === true };
+    if (o.targetVersion !== undefined) opts.targetVersion = o.targetVersion;
+    await convert(input, { ...o, future: o.bestEffortVersion === true }, new RespWriter(opts));
   });
 
   program

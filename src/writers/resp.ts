@@ -9,8 +9,8 @@
  * is written while the value arrives.
  */
 import { RdbkitError } from '../errors.js';
-import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, ModuleValue, RdbEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
-import { Crc64 } from '../rdb/crc64.js';
+import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, RdbEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
+import { dumpPayload, encodeValue } from '../rdb/encoder.js';
 
 /** Writer options. */
 export interface RespOptions {
@@ -22,6 +22,14 @@ export interface RespOptions {
   batchElements?: number;
   /** Most bytes of arguments per batched command (a command holds at least one element). Default 1 MiB. */
   batchBytes?: number;
+  /**
+   * Write `RESTORE key ttl payload ABSTTL` with DUMP payloads instead of
+   * plain commands. Streams, hashes with field expiries and values streamed
+   * in chunks are still rebuilt with commands.
+   */
+  restore?: boolean;
+  /** RDB version of the RESTORE payloads (6–12). Default: the input's version. */
+  targetVersion?: number;
 }
 
 const FLUSH_AT = 1 << 16;
@@ -38,6 +46,8 @@ export class RespWriter {
   private readonly functions: boolean;
   private readonly batchElements: number;
   private readonly batchBytes: number;
+  private readonly restore: boolean;
+  private readonly targetVersion: number | null;
   private db = -1;
   private version = 0;
   private open: KeyStartEvent | null = null;
@@ -53,6 +63,11 @@ export class RespWriter {
     this.functions = options.functions !== false;
     this.batchElements = Math.max(1, options.batchElements ?? 512);
     this.batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
+    this.restore = options.restore === true;
+    this.targetVersion = options.targetVersion ?? null;
+    if (this.targetVersion !== null && (this.targetVersion < 6 || this.targetVersion > 12)) {
+      throw new RdbkitError('USAGE', `target version ${this.targetVersion} is not supported (6–12)`);
+    }
   }
 
   // ----------------------------------------------------------- output
@@ -226,23 +241,23 @@ export class RespWriter {
     this.streamEntries = 0;
   }
 
-  /** A DUMP payload: type byte, value, RDB version (u16 LE), CRC-64 (LE). */
-  private dumpPayload(rdbType: number, value: ModuleValue): Uint8Array {
-    const out = new Uint8Array(1 + value.payload.length + 10);
-    out[0] = rdbType;
-    out.set(value.payload, 1);
-    const at = 1 + value.payload.length;
-    out[at] = this.version & 0xff;
-    out[at + 1] = this.version >> 8;
-    const crc = new Crc64();
-    crc.update(out, 0, at + 2);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(at + 2, crc.lo, true);
-    dv.setUint32(at + 6, crc.hi, true);
-    return out;
+  /** `RESTORE key ttl payload [ABSTTL] [REPLACE] [IDLETIME n] [FREQ n]`; false when the value needs commands. */
+  private restoreKey(ev: KeyEvent): boolean {
+    const version = this.targetVersion ?? this.version;
+    const enc = ev.dataType === 'module' ? { type: ev.rdbType, bytes: ev.value.payload } : this.restore ? encodeValue(ev, version) : null;
+    if (!enc) return false;
+    this.selectDb(ev.db);
+    const args: Array<Uint8Array | string> = ['RESTORE', ev.key, ev.expireAt !== null ? String(ev.expireAt) : '0', dumpPayload(enc.type, enc.bytes, version)];
+    if (ev.expireAt !== null) args.push('ABSTTL');
+    if (this.replace) args.push('REPLACE');
+    if (ev.lruIdle !== null) args.push('IDLETIME', String(ev.lruIdle));
+    if (ev.lfuFreq !== null) args.push('FREQ', String(ev.lfuFreq));
+    this.command(args);
+    return true;
   }
 
   private key(ev: KeyEvent): void {
+    if (this.restoreKey(ev)) return;
     this.startKey(ev.db, ev.key);
     const k = ev.key;
     switch (ev.dataType) {
@@ -269,13 +284,8 @@ export class RespWriter {
         this.streamItems(k, ev.value.entries);
         this.streamMeta(k, ev.value);
         break;
-      case 'module': {
-        const args: Array<Uint8Array | string> = ['RESTORE', k, ev.expireAt !== null ? String(ev.expireAt) : '0', this.dumpPayload(ev.rdbType, ev.value)];
-        if (ev.expireAt !== null) args.push('ABSTTL');
-        if (this.replace) args.push('REPLACE');
-        this.command(args);
-        return; // RESTORE carries the expiry
-      }
+      case 'module':
+        throw new RdbkitError('OUTPUT', 'module values can only be written as RESTORE', { db: ev.db, key: k });
     }
     this.finishKey(k, ev.expireAt);
   }

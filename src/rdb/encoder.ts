@@ -1,0 +1,258 @@
+/**
+ * Value serialisation (format.md sections 3–6, 14): the bytes of one value as
+ * an RDB of a chosen version stores it, shared by RESTORE payloads and (later)
+ * the RDB writer. Compact encodings are chosen the way Redis chooses them
+ * with default limits (128 entries, 64-byte elements, 512 intset members).
+ */
+import type { KeyEvent } from '../events.js';
+import { RDB_ENC, RDB_TYPE, QUICKLIST_NODE_CONTAINER } from './constants.js';
+import { Crc64 } from './crc64.js';
+import { lzfCompress } from './lzf.js';
+import { encodeListpack } from './encodings/listpack.js';
+import { encodeZiplist } from './encodings/ziplist.js';
+import { encodeIntset } from './encodings/intset.js';
+import { parseCanonicalInt } from './encodings/int-text.js';
+
+const MAX_COMPACT_ENTRIES = 128;
+const MAX_COMPACT_VALUE = 64;
+const MAX_INTSET_ENTRIES = 512;
+const QUICKLIST_NODE_BYTES = 8192;
+
+/** A growable byte buffer for building values. */
+export class ByteWriter {
+  private buf = new Uint8Array(256);
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.pos));
+    this.buf = nb;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  f64le(v: number): void {
+    this.ensure(8);
+    new DataView(this.buf.buffer).setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  /** An RDB LEN in its smallest form. */
+  len(n: number): void {
+    if (n < 64) this.u8(n);
+    else if (n < 16384) {
+      this.u8(0x40 | (n >> 8));
+      this.u8(n & 0xff);
+    } else if (n <= 0xffffffff) {
+      this.u8(0x80);
+      this.ensure(4);
+      new DataView(this.buf.buffer).setUint32(this.pos, n, false);
+      this.pos += 4;
+    } else {
+      this.u8(0x81);
+      this.ensure(8);
+      new DataView(this.buf.buffer).setBigUint64(this.pos, BigInt(n), false);
+      this.pos += 8;
+    }
+  }
+
+  /** An RDB string: integer encoding for canonical int32 texts, LZF when it saves 4+ bytes, else raw. */
+  str(b: Uint8Array): void {
+    if (b.length <= 11) {
+      const v = parseCanonicalInt(b);
+      if (typeof v === 'number' && v >= -2147483648 && v <= 2147483647) {
+        this.ensure(5);
+        const dv = new DataView(this.buf.buffer);
+        if (v >= -128 && v <= 127) {
+          this.u8(0xc0 | RDB_ENC.INT8);
+          this.u8(v & 0xff);
+        } else if (v >= -32768 && v <= 32767) {
+          this.u8(0xc0 | RDB_ENC.INT16);
+          dv.setInt16(this.pos, v, true);
+          this.pos += 2;
+        } else {
+          this.u8(0xc0 | RDB_ENC.INT32);
+          dv.setInt32(this.pos, v, true);
+          this.pos += 4;
+        }
+        return;
+      }
+    }
+    if (b.length > 20) {
+      const z = lzfCompress(b);
+      if (z && z.length <= b.length - 4) {
+        this.u8(0xc0 | RDB_ENC.LZF);
+        this.len(z.length);
+        this.len(b.length);
+        this.bytes(z);
+        return;
+      }
+    }
+    this.len(b.length);
+    this.bytes(b);
+  }
+
+  /** The bytes written so far (a copy). */
+  result(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+const compact = (els: Uint8Array[]): boolean => els.length <= MAX_COMPACT_ENTRIES && els.every((e) => e.length <= MAX_COMPACT_VALUE);
+
+/** Shortest text of a score that reads back as the same double, as Redis stores it in compact zsets. */
+function scoreText(v: number): Uint8Array {
+  const s = v === Infinity ? 'inf' : v === -Infinity ? '-inf' : v === 0 && 1 / v < 0 ? '-0' : String(v);
+  return new TextEncoder().encode(s);
+}
+
+/**
+ * Serialises a whole key's value for RDB `version` (6–12). Returns the type
+ * byte and the value bytes, or null for values these encodings do not cover
+ * (streams, hashes with field expiries), which callers rebuild with commands.
+ */
+export function encodeValue(ev: KeyEvent, version: number): { type: number; bytes: Uint8Array } | null {
+  const w = new ByteWriter();
+  switch (ev.dataType) {
+    case 'string':
+      w.str(ev.value);
+      return { type: RDB_TYPE.STRING, bytes: w.result() };
+    case 'list': {
+      if (version >= 10) {
+        // Quicklist v2: listpack nodes of up to 8 KiB; an element that does not fit alone becomes a PLAIN node.
+        const nodes: Array<[number, Uint8Array]> = [];
+        let cur: Uint8Array[] = [];
+        let size = 0;
+        const close = (): void => {
+          if (cur.length > 0) nodes.push([QUICKLIST_NODE_CONTAINER.PACKED, encodeListpack(cur)]);
+          cur = [];
+          size = 0;
+        };
+        for (const e of ev.value) {
+          if (e.length >= QUICKLIST_NODE_BYTES) {
+            close();
+            nodes.push([QUICKLIST_NODE_CONTAINER.PLAIN, e]);
+            continue;
+          }
+          if (size + e.length + 11 > QUICKLIST_NODE_BYTES) close();
+          cur.push(e);
+          size += e.length + 11;
+        }
+        close();
+        w.len(nodes.length);
+        for (const [container, data] of nodes) {
+          w.len(container);
+          w.str(data);
+        }
+        return { type: RDB_TYPE.LIST_QUICKLIST_2, bytes: w.result() };
+      }
+      if (version >= 7) {
+        const nodes: Uint8Array[][] = [];
+        for (let i = 0; i < ev.value.length; i += MAX_COMPACT_ENTRIES) nodes.push(ev.value.slice(i, i + MAX_COMPACT_ENTRIES));
+        w.len(nodes.length);
+        for (const n of nodes) w.str(encodeZiplist(n));
+        return { type: RDB_TYPE.LIST_QUICKLIST, bytes: w.result() };
+      }
+      w.len(ev.value.length);
+      for (const e of ev.value) w.str(e);
+      return { type: RDB_TYPE.LIST, bytes: w.result() };
+    }
+    case 'set': {
+      const els = ev.value;
+      if (els.length <= MAX_INTSET_ENTRIES && els.every((e) => e.length <= 20 && parseCanonicalInt(e) !== null)) {
+        w.str(encodeIntset(els));
+        return { type: RDB_TYPE.SET_INTSET, bytes: w.result() };
+      }
+      if (version >= 11 && compact(els)) {
+        w.str(encodeListpack(els));
+        return { type: RDB_TYPE.SET_LISTPACK, bytes: w.result() };
+      }
+      w.len(els.length);
+      for (const e of els) w.str(e);
+      return { type: RDB_TYPE.SET, bytes: w.result() };
+    }
+    case 'zset': {
+      const members = ev.value.map(([m]) => m);
+      if (compact(members)) {
+        // Compact zsets are kept in ascending (score, member) order.
+        const sorted = [...ev.value].sort((a, b) => a[1] - b[1] || compareBytes(a[0], b[0]));
+        const flat = sorted.flatMap(([m, s]) => [m, scoreText(s)]);
+        w.str(version >= 10 ? encodeListpack(flat) : encodeZiplist(flat));
+        return { type: version >= 10 ? RDB_TYPE.ZSET_LISTPACK : RDB_TYPE.ZSET_ZIPLIST, bytes: w.result() };
+      }
+      w.len(ev.value.length);
+      if (version >= 8) {
+        for (const [m, s] of ev.value) {
+          w.str(m);
+          w.f64le(s);
+        }
+        return { type: RDB_TYPE.ZSET_2, bytes: w.result() };
+      }
+      for (const [m, s] of ev.value) {
+        w.str(m);
+        const t = scoreText(s);
+        if (s === Infinity) w.u8(254);
+        else if (s === -Infinity) w.u8(255);
+        else {
+          w.u8(t.length);
+          w.bytes(t);
+        }
+      }
+      return { type: RDB_TYPE.ZSET, bytes: w.result() };
+    }
+    case 'hash': {
+      // Field expiries need the RDB 12 encodings, not produced yet: rebuild with commands.
+      if (ev.fieldExpireAt && ev.fieldExpireAt.some((t) => t !== null)) return null;
+      const flat = ev.value.flatMap(([f, v]) => [f, v]);
+      if (ev.value.length <= MAX_COMPACT_ENTRIES && compact(flat)) {
+        w.str(version >= 10 ? encodeListpack(flat) : encodeZiplist(flat));
+        return { type: version >= 10 ? RDB_TYPE.HASH_LISTPACK : RDB_TYPE.HASH_ZIPLIST, bytes: w.result() };
+      }
+      w.len(ev.value.length);
+      for (const [f, v] of ev.value) {
+        w.str(f);
+        w.str(v);
+      }
+      return { type: RDB_TYPE.HASH, bytes: w.result() };
+    }
+    case 'module':
+      return { type: ev.rdbType, bytes: ev.value.payload };
+    case 'stream':
+      return null;
+  }
+}
+
+/** Byte-wise order of two byte strings. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** A DUMP / RESTORE payload: type byte, value, RDB version (u16 LE), CRC-64 (LE). */
+export function dumpPayload(type: number, value: Uint8Array, version: number): Uint8Array {
+  const out = new Uint8Array(1 + value.length + 10);
+  out[0] = type;
+  out.set(value, 1);
+  const at = 1 + value.length;
+  out[at] = version & 0xff;
+  out[at + 1] = version >> 8;
+  const crc = new Crc64();
+  crc.update(out, 0, at + 2);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(at + 2, crc.lo, true);
+  dv.setUint32(at + 6, crc.hi, true);
+  return out;
+}
