@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { RdbkitError } from '../errors.js';
+import { RdbkitError, describeKey } from '../errors.js';
 import { parseRdbBatches } from '../rdb/parse.js';
 import type { RdbDecoderOptions } from '../rdb/decoder.js';
 import type { RdbEvent } from '../events.js';
@@ -189,19 +189,28 @@ export async function main(argv: string[]): Promise<number> {
       .argument('<input>', 'RDB file, or - for stdin')
       .option('-o, --output <file>', 'write to this file instead of stdout')
       .option('--replace', 'delete each key before writing it, so existing keys are overwritten')
+      .option('--lossy', 'drop what the target version cannot hold (reported on stderr) instead of failing')
       .option('--restore', 'write RESTORE commands with DUMP payloads (streams and field TTLs still as commands)')
-      .option('--target-version <n>', 'RDB version of the RESTORE payloads, 6-12 (default: the input\'s)', (v: string) => {
+      .option('--target-version <n>', 'RDB version of the target server, 6-12 (default: the input\'s): payload encodings, and what it cannot hold', (v: string) => {
         if (!/^\d+$/.test(v) || Number(v) < 6 || Number(v) > 12) throw new InvalidArgumentError('--target-version must be 6 to 12');
         return Number(v);
       })
       .option('--no-functions', 'leave out function libraries')
       .option('--no-checksum', 'do not verify the CRC-64 trailer')
       .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
-  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; functions?: boolean; restore?: boolean; targetVersion?: number; checksum?: boolean; bestEffortVersion?: boolean }) => {
+  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; lossy?: boolean; functions?: boolean; restore?: boolean; targetVersion?: number; checksum?: boolean; bestEffortVersion?: boolean }) => {
     currentInput = input;
-    const opts: ConstructorParameters<typeof RespWriter>[0] = { replace: o.replace === true, functions: o.functions !== false, restore: o.restore === true };
+    const opts: ConstructorParameters<typeof RespWriter>[0] = {
+      replace: o.replace === true,
+      functions: o.functions !== false,
+      restore: o.restore === true,
+      lossy: o.lossy === true,
+      onDrop: (what, db, key) => process.stderr.write(`rdbkit: dropped ${what}${db !== null ? ` (db ${db}${key ? `, key ${describeKey(key)}` : ''})` : ''}\n`),
+    };
     if (o.targetVersion !== undefined) opts.targetVersion = o.targetVersion;
-    await convert(input, { ...o, future: o.bestEffortVersion === true }, new RespWriter(opts));
+    const writer = new RespWriter(opts);
+    await convert(input, { ...o, future: o.bestEffortVersion === true }, writer);
+    if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped for RDB version ${o.targetVersion}\n`);
   });
 
   program

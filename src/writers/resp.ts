@@ -28,8 +28,17 @@ export interface RespOptions {
    * in chunks are still rebuilt with commands.
    */
   restore?: boolean;
-  /** RDB version of the RESTORE payloads (6–12). Default: the input's version. */
+  /**
+   * RDB version of the target server (6–12): RESTORE payloads are encoded for
+   * it, and data it cannot hold (field expiries below 12, functions and
+   * stream metadata below 10) is an error — or, with `lossy`, dropped and
+   * reported. Default: the input's version.
+   */
   targetVersion?: number;
+  /** Drop what the target cannot hold instead of failing; each drop goes to `onDrop`. */
+  lossy?: boolean;
+  /** Called for every drop in lossy mode. */
+  onDrop?: (what: string, db: number | null, key: Uint8Array | null) => void;
 }
 
 const FLUSH_AT = 1 << 16;
@@ -48,6 +57,10 @@ export class RespWriter {
   private readonly batchBytes: number;
   private readonly restore: boolean;
   private readonly targetVersion: number | null;
+  private readonly lossy: boolean;
+  private readonly onDrop: (what: string, db: number | null, key: Uint8Array | null) => void;
+  /** Number of drops in lossy mode. */
+  dropped = 0;
   private db = -1;
   private version = 0;
   private open: KeyStartEvent | null = null;
@@ -65,6 +78,8 @@ export class RespWriter {
     this.batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
     this.restore = options.restore === true;
     this.targetVersion = options.targetVersion ?? null;
+    this.lossy = options.lossy === true;
+    this.onDrop = options.onDrop ?? ((): void => undefined);
     if (this.targetVersion !== null && (this.targetVersion < 6 || this.targetVersion > 12)) {
       throw new RdbkitError('USAGE', `target version ${this.targetVersion} is not supported (6–12)`);
     }
@@ -127,6 +142,21 @@ export class RespWriter {
 
   // ----------------------------------------------------------- helpers
 
+  /** The target's RDB version: as given, else the input's (12 when no header was seen). */
+  private get target(): number {
+    return this.targetVersion ?? (this.version || 12);
+  }
+
+  /** Data the target cannot hold: an error, or in lossy mode a reported drop. Returns true to drop. */
+  private cannotHold(what: string, db: number | null, key: Uint8Array | null): true {
+    if (!this.lossy) {
+      throw new RdbkitError('OUTPUT', `${what}: RDB version ${this.target} cannot hold it (pass --lossy to drop it)`, { db: db ?? undefined, key: key ?? undefined });
+    }
+    this.dropped++;
+    this.onDrop(what, db, key);
+    return true;
+  }
+
   private selectDb(db: number): void {
     if (db !== this.db) {
       this.command(['SELECT', String(db)]);
@@ -173,6 +203,10 @@ export class RespWriter {
   }
 
   private finishKey(key: Uint8Array, expireAt: number | null): void {
+    if (this.fieldTtls.length > 0 && this.target < 12) {
+      this.cannotHold(`${this.fieldTtls.length} hash field expiries`, this.db, key);
+      this.fieldTtls = [];
+    }
     if (this.fieldTtls.length > 0) {
       // Group fields by expiry time: one HPEXPIREAT per distinct time and batch.
       const byTime = new Map<number, Uint8Array[]>();
@@ -224,13 +258,17 @@ export class RespWriter {
       // XSETID then sets the real last ID (what Redis's AOF rewrite does).
       this.command(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
     }
+    const old = this.target < 10;
+    if (old && (m.entriesAdded !== null || m.maxDeletedId !== null || m.groups.some((g) => g.entriesRead !== null))) {
+      this.cannotHold('stream metadata (entries added, max deleted ID, entries read)', this.db, key);
+    }
     const setid: Array<Uint8Array | string> = ['XSETID', key, RespWriter.id(m.lastId)];
-    if (m.entriesAdded !== null) setid.push('ENTRIESADDED', RespWriter.int(m.entriesAdded));
-    if (m.maxDeletedId !== null) setid.push('MAXDELETEDID', RespWriter.id(m.maxDeletedId));
+    if (m.entriesAdded !== null && !old) setid.push('ENTRIESADDED', RespWriter.int(m.entriesAdded));
+    if (m.maxDeletedId !== null && !old) setid.push('MAXDELETEDID', RespWriter.id(m.maxDeletedId));
     this.command(setid);
     for (const g of m.groups) {
       const create: Array<Uint8Array | string> = ['XGROUP', 'CREATE', key, g.name, RespWriter.id(g.lastId)];
-      if (g.entriesRead !== null && Number(g.entriesRead) >= 0) create.push('ENTRIESREAD', RespWriter.int(g.entriesRead));
+      if (g.entriesRead !== null && Number(g.entriesRead) >= 0 && !old) create.push('ENTRIESREAD', RespWriter.int(g.entriesRead));
       this.command(create);
       for (const c of g.consumers) this.command(['XGROUP', 'CREATECONSUMER', key, g.name, c.name]);
       for (const p of g.pending) {
@@ -243,7 +281,7 @@ export class RespWriter {
 
   /** `RESTORE key ttl payload [ABSTTL] [REPLACE] [IDLETIME n] [FREQ n]`; false when the value needs commands. */
   private restoreKey(ev: KeyEvent): boolean {
-    const version = this.targetVersion ?? this.version;
+    const version = this.target;
     const enc = ev.dataType === 'module' ? { type: ev.rdbType, bytes: ev.value.payload } : this.restore ? encodeValue(ev, version) : null;
     if (!enc) return false;
     this.selectDb(ev.db);
@@ -335,7 +373,9 @@ export class RespWriter {
         this.version = ev.version;
         return;
       case 'function':
-        if (this.functions) this.command(['FUNCTION', 'LOAD', 'REPLACE', ev.code]);
+        if (!this.functions) return;
+        if (this.target < 10) this.cannotHold('a function library', null, null);
+        else this.command(['FUNCTION', 'LOAD', 'REPLACE', ev.code]);
         return;
       case 'key':
         this.key(ev);
