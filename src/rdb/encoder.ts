@@ -6,6 +6,7 @@
  */
 import type { KeyEvent } from '../events.js';
 import { RDB_ENC, RDB_TYPE, QUICKLIST_NODE_CONTAINER } from './constants.js';
+import { ByteWriter } from '../io/byte-writer.js';
 import { Crc64 } from './crc64.js';
 import { lzfCompress } from './lzf.js';
 import { encodeListpack } from './encodings/listpack.js';
@@ -18,31 +19,8 @@ const MAX_COMPACT_VALUE = 64;
 const MAX_INTSET_ENTRIES = 512;
 const QUICKLIST_NODE_BYTES = 8192;
 
-/** A growable byte buffer for building values. */
-export class ByteWriter {
-  private buf = new Uint8Array(256);
-  private pos = 0;
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const nb = new Uint8Array(cap);
-    nb.set(this.buf.subarray(0, this.pos));
-    this.buf = nb;
-  }
-
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-
+/** Builds RDB value bytes: lengths, strings, doubles (on the io ByteWriter). */
+export class ValueWriter extends ByteWriter {
   f64le(v: number): void {
     this.ensure(8);
     new DataView(this.buf.buffer).setFloat64(this.pos, v, true);
@@ -103,11 +81,6 @@ export class ByteWriter {
     this.len(b.length);
     this.bytes(b);
   }
-
-  /** The bytes written so far (a copy). */
-  result(): Uint8Array {
-    return this.buf.slice(0, this.pos);
-  }
 }
 
 const compact = (els: Uint8Array[]): boolean => els.length <= MAX_COMPACT_ENTRIES && els.every((e) => e.length <= MAX_COMPACT_VALUE);
@@ -124,7 +97,7 @@ function scoreText(v: number): Uint8Array {
  * (streams, hashes with field expiries), which callers rebuild with commands.
  */
 export function encodeValue(ev: KeyEvent, version: number): { type: number; bytes: Uint8Array } | null {
-  const w = new ByteWriter();
+  const w = new ValueWriter();
   switch (ev.dataType) {
     case 'string':
       w.str(ev.value);

@@ -9,6 +9,7 @@
  * (`keyStart` … `keyEnd`) decide from the key and the first chunk.
  */
 import { RdbkitError } from '../errors.js';
+import { ChunkedOutput } from '../io/byte-writer.js';
 import type {
   HashEntry,
   Int64,
@@ -31,7 +32,6 @@ export interface JsonlOptions {
   meta?: boolean;
 }
 
-const FLUSH_AT = 1 << 16;
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_CODES = new Uint8Array(64);
 for (let i = 0; i < 64; i++) B64_CODES[i] = B64.charCodeAt(i);
@@ -62,10 +62,7 @@ const LIT = {
 };
 
 /** Synchronous JSON Lines writer: `write()` events, `take()` output chunks. */
-export class JsonlWriter {
-  private buf = new Uint8Array(FLUSH_AT * 2);
-  private pos = 0;
-  private ready: Uint8Array[] = [];
+export class JsonlWriter extends ChunkedOutput {
   private readonly forceB64: boolean;
   private readonly meta: boolean;
   /** Current record writes byte strings as base64. */
@@ -82,61 +79,9 @@ export class JsonlWriter {
   private fieldTtls: Array<[Uint8Array, number]> = [];
 
   constructor(options: JsonlOptions = {}) {
+    super();
     this.forceB64 = options.bytes === 'base64';
     this.meta = options.meta === true;
-  }
-
-  // ----------------------------------------------------------- buffer
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const nb = new Uint8Array(cap);
-    nb.set(this.buf.subarray(0, this.pos));
-    this.buf = nb;
-  }
-
-  private raw(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-
-  private byte(c: number): void {
-    if (this.pos >= this.buf.length) this.ensure(1);
-    this.buf[this.pos++] = c;
-  }
-
-  private asciiStr(s: string): void {
-    this.ensure(s.length);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
-    this.pos = p;
-  }
-
-  /** Moves completed output to the ready list (only between records). */
-  private maybeFlush(): void {
-    if (this.pos >= FLUSH_AT) this.flushBuffer();
-  }
-
-  /**
-   * Hands the buffered output to `ready` as an exact-size copy and keeps the
-   * working buffer: half the allocation of handing out the buffer itself
-   * (less garbage to collect), and callers may keep chunks as long as they like.
-   */
-  private flushBuffer(): void {
-    this.ready.push(this.buf.slice(0, this.pos));
-    this.pos = 0;
-    if (this.buf.length > FLUSH_AT * 8) this.buf = new Uint8Array(FLUSH_AT * 2);
-  }
-
-  /** Completed output chunks (about 64 KiB each); the writer forgets them. */
-  take(): Uint8Array[] {
-    const r = this.ready;
-    this.ready = [];
-    return r;
   }
 
   /**
@@ -154,13 +99,13 @@ export class JsonlWriter {
   // ----------------------------------------------------------- values
 
   private num(n: number): void {
-    this.asciiStr(String(n));
+    this.ascii(String(n));
   }
 
   /** Writes a non-negative safe integer's digits without making a string. */
   private digits(n: number): void {
     if (n < 10) {
-      this.byte(0x30 + n);
+      this.u8(0x30 + n);
       return;
     }
     this.ensure(16);
@@ -188,16 +133,16 @@ export class JsonlWriter {
     if (a < 1e12) {
       const k = Math.round(a * 1000);
       if (k / 1000 === a) {
-        if (v < 0) this.byte(0x2d);
+        if (v < 0) this.u8(0x2d);
         const int = Math.floor(k / 1000);
         let frac = k - int * 1000;
         this.digits(int);
         if (frac !== 0) {
-          this.byte(0x2e);
+          this.u8(0x2e);
           let div = 100;
           while (frac !== 0) {
             const d = Math.floor(frac / div);
-            this.byte(0x30 + d);
+            this.u8(0x30 + d);
             frac -= d * div;
             div /= 10;
           }
@@ -205,38 +150,38 @@ export class JsonlWriter {
         return;
       }
     }
-    this.asciiStr(String(v));
+    this.ascii(String(v));
   }
 
   private int64(v: Int64): void {
     if (typeof v === 'number') {
       if (Number.isSafeInteger(v)) this.num(v);
-      else this.asciiStr(`"${BigInt(v)}"`);
+      else this.ascii(`"${BigInt(v)}"`);
     } else if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) {
-      this.asciiStr(v.toString());
+      this.ascii(v.toString());
     } else {
-      this.asciiStr(`"${v}"`);
+      this.ascii(`"${v}"`);
     }
   }
 
   private score(v: number): void {
-    if (v === Infinity) this.raw(LIT.inf);
-    else if (v === -Infinity) this.raw(LIT.ninf);
-    else if (Number.isNaN(v)) this.raw(LIT.nan);
-    else if (v === 0 && 1 / v < 0) this.raw(LIT.negZero);
+    if (v === Infinity) this.bytes(LIT.inf);
+    else if (v === -Infinity) this.bytes(LIT.ninf);
+    else if (Number.isNaN(v)) this.bytes(LIT.nan);
+    else if (v === 0 && 1 / v < 0) this.bytes(LIT.negZero);
     else this.double(v);
   }
 
   private id(id: StreamId): void {
-    this.asciiStr(`"${id.ms}-${id.seq}"`);
+    this.ascii(`"${id.ms}-${id.seq}"`);
   }
 
   /** A byte string as a JSON string, in the record's mode. */
-  private bytes(b: Uint8Array): void {
-    this.byte(0x22);
+  private str(b: Uint8Array): void {
+    this.u8(0x22);
     if (this.b64) this.base64Body(b, true);
     else this.textBody(b, 0, b.length);
-    this.byte(0x22);
+    this.u8(0x22);
   }
 
   /**
@@ -370,144 +315,144 @@ export class JsonlWriter {
 
   private bytesArray(items: Uint8Array[], first: boolean): void {
     for (let i = 0; i < items.length; i++) {
-      if (i > 0 || !first) this.byte(0x2c);
-      this.bytes(items[i]!);
+      if (i > 0 || !first) this.u8(0x2c);
+      this.str(items[i]!);
       if (this.bad) return;
     }
   }
 
   private zsetItems(items: ZsetEntry[], first: boolean): void {
     for (let i = 0; i < items.length; i++) {
-      if (i > 0 || !first) this.byte(0x2c);
+      if (i > 0 || !first) this.u8(0x2c);
       const e = items[i]!;
-      this.byte(0x5b);
-      this.bytes(e[0]);
-      this.byte(0x2c);
+      this.u8(0x5b);
+      this.str(e[0]);
+      this.u8(0x2c);
       this.score(e[1]);
-      this.byte(0x5d);
+      this.u8(0x5d);
       if (this.bad) return;
     }
   }
 
   private hashItems(items: HashEntry[], first: boolean): void {
     for (let i = 0; i < items.length; i++) {
-      if (i > 0 || !first) this.byte(0x2c);
+      if (i > 0 || !first) this.u8(0x2c);
       const e = items[i]!;
-      this.bytes(e[0]);
-      this.byte(0x3a);
-      this.bytes(e[1]);
+      this.str(e[0]);
+      this.u8(0x3a);
+      this.str(e[1]);
       if (this.bad) return;
     }
   }
 
   private fieldExpiries(pairs: Array<[Uint8Array, number]>): void {
     if (pairs.length === 0) return;
-    this.raw(LIT.fieldExpireAt);
+    this.bytes(LIT.fieldExpireAt);
     for (let i = 0; i < pairs.length; i++) {
-      if (i > 0) this.byte(0x2c);
-      this.bytes(pairs[i]![0]);
-      this.byte(0x3a);
+      if (i > 0) this.u8(0x2c);
+      this.str(pairs[i]![0]);
+      this.u8(0x3a);
       this.num(pairs[i]![1]);
     }
-    this.byte(0x7d);
+    this.u8(0x7d);
   }
 
   private streamEntries(entries: StreamEntry[], first: boolean): void {
     let f = first;
     for (const e of entries) {
       if (e.deleted) continue;
-      if (!f) this.byte(0x2c);
+      if (!f) this.u8(0x2c);
       f = false;
-      this.byte(0x5b);
+      this.u8(0x5b);
       this.id(e.id);
-      this.byte(0x2c);
-      this.byte(0x5b);
+      this.u8(0x2c);
+      this.u8(0x5b);
       this.bytesArray(e.fields, true);
-      this.byte(0x5d);
-      this.byte(0x5d);
+      this.u8(0x5d);
+      this.u8(0x5d);
       if (this.bad) return;
     }
     this.first = f;
   }
 
   private streamMeta(m: StreamMeta): void {
-    this.asciiStr(',"length":');
+    this.ascii(',"length":');
     this.int64(m.length);
-    this.asciiStr(',"lastId":');
+    this.ascii(',"lastId":');
     this.id(m.lastId);
-    this.asciiStr(',"firstId":');
+    this.ascii(',"firstId":');
     if (m.firstId) this.id(m.firstId);
-    else this.raw(LIT.nul);
-    this.asciiStr(',"maxDeletedId":');
+    else this.bytes(LIT.nul);
+    this.ascii(',"maxDeletedId":');
     if (m.maxDeletedId) this.id(m.maxDeletedId);
-    else this.raw(LIT.nul);
-    this.asciiStr(',"entriesAdded":');
-    if (m.entriesAdded === null) this.raw(LIT.nul);
+    else this.bytes(LIT.nul);
+    this.ascii(',"entriesAdded":');
+    if (m.entriesAdded === null) this.bytes(LIT.nul);
     else this.int64(m.entriesAdded);
-    this.asciiStr(',"groups":[');
+    this.ascii(',"groups":[');
     for (let g = 0; g < m.groups.length; g++) {
       const gr = m.groups[g]!;
-      if (g > 0) this.byte(0x2c);
-      this.asciiStr('{"name":');
-      this.bytes(gr.name);
-      this.asciiStr(',"lastId":');
+      if (g > 0) this.u8(0x2c);
+      this.ascii('{"name":');
+      this.str(gr.name);
+      this.ascii(',"lastId":');
       this.id(gr.lastId);
-      this.asciiStr(',"entriesRead":');
-      if (gr.entriesRead === null) this.raw(LIT.nul);
+      this.ascii(',"entriesRead":');
+      if (gr.entriesRead === null) this.bytes(LIT.nul);
       else this.int64(gr.entriesRead);
-      this.asciiStr(',"pending":[');
+      this.ascii(',"pending":[');
       for (let i = 0; i < gr.pending.length; i++) {
         const pe = gr.pending[i]!;
-        if (i > 0) this.byte(0x2c);
-        this.asciiStr('{"id":');
+        if (i > 0) this.u8(0x2c);
+        this.ascii('{"id":');
         this.id(pe.id);
-        this.asciiStr(',"consumer":');
-        if (pe.consumer) this.bytes(pe.consumer);
-        else this.raw(LIT.nul);
-        this.asciiStr(',"deliveryTime":');
+        this.ascii(',"consumer":');
+        if (pe.consumer) this.str(pe.consumer);
+        else this.bytes(LIT.nul);
+        this.ascii(',"deliveryTime":');
         this.int64(pe.deliveryTime);
-        this.asciiStr(',"deliveryCount":');
+        this.ascii(',"deliveryCount":');
         this.int64(pe.deliveryCount);
-        this.byte(0x7d);
+        this.u8(0x7d);
       }
-      this.asciiStr('],"consumers":[');
+      this.ascii('],"consumers":[');
       for (let i = 0; i < gr.consumers.length; i++) {
         const c = gr.consumers[i]!;
-        if (i > 0) this.byte(0x2c);
-        this.asciiStr('{"name":');
-        this.bytes(c.name);
-        this.asciiStr(',"seenTime":');
+        if (i > 0) this.u8(0x2c);
+        this.ascii('{"name":');
+        this.str(c.name);
+        this.ascii(',"seenTime":');
         this.int64(c.seenTime);
-        this.asciiStr(',"activeTime":');
-        if (c.activeTime === null) this.raw(LIT.nul);
+        this.ascii(',"activeTime":');
+        if (c.activeTime === null) this.bytes(LIT.nul);
         else this.int64(c.activeTime);
-        this.asciiStr(',"pending":[');
+        this.ascii(',"pending":[');
         for (let k = 0; k < c.pending.length; k++) {
-          if (k > 0) this.byte(0x2c);
+          if (k > 0) this.u8(0x2c);
           this.id(c.pending[k]!);
         }
-        this.asciiStr(']}');
+        this.ascii(']}');
       }
-      this.asciiStr(']}');
+      this.ascii(']}');
     }
-    this.byte(0x5d);
+    this.u8(0x5d);
   }
 
   /** `{"db":N[,"bytes":"base64"],"key":…,"type":"T"[,"expireAt":ms],"value":` */
   private head(db: number, key: Uint8Array, type: string, expireAt: number | null): void {
-    this.raw(LIT.db);
+    this.bytes(LIT.db);
     this.num(db);
-    if (this.b64) this.raw(LIT.bytesB64);
-    this.raw(LIT.key);
-    this.bytes(key);
-    this.raw(LIT.type);
-    this.asciiStr(type);
+    if (this.b64) this.bytes(LIT.bytesB64);
+    this.bytes(LIT.key);
+    this.str(key);
+    this.bytes(LIT.type);
+    this.ascii(type);
     if (expireAt !== null) {
-      this.raw(LIT.expireAt);
+      this.bytes(LIT.expireAt);
       this.num(expireAt);
-      this.raw(LIT.value);
+      this.bytes(LIT.value);
     } else {
-      this.raw(LIT.valueQ);
+      this.bytes(LIT.valueQ);
     }
   }
 
@@ -515,23 +460,23 @@ export class JsonlWriter {
     this.head(ev.db, ev.key, ev.dataType, ev.expireAt);
     switch (ev.dataType) {
       case 'string':
-        this.bytes(ev.value);
+        this.str(ev.value);
         break;
       case 'list':
       case 'set':
-        this.byte(0x5b);
+        this.u8(0x5b);
         this.bytesArray(ev.value, true);
-        this.byte(0x5d);
+        this.u8(0x5d);
         break;
       case 'zset':
-        this.byte(0x5b);
+        this.u8(0x5b);
         this.zsetItems(ev.value, true);
-        this.byte(0x5d);
+        this.u8(0x5d);
         break;
       case 'hash': {
-        this.byte(0x7b);
+        this.u8(0x7b);
         this.hashItems(ev.value, true);
-        this.byte(0x7d);
+        this.u8(0x7d);
         const ttl = ev.fieldExpireAt;
         if (ttl) {
           const pairs: Array<[Uint8Array, number]> = [];
@@ -541,24 +486,24 @@ export class JsonlWriter {
         break;
       }
       case 'stream':
-        this.raw(LIT.entries);
+        this.bytes(LIT.entries);
         this.streamEntries(ev.value.entries, true);
-        this.byte(0x5d);
+        this.u8(0x5d);
         this.streamMeta(ev.value);
-        this.byte(0x7d);
+        this.u8(0x7d);
         break;
       case 'module':
-        this.asciiStr('{"module":');
-        this.asciiStr(JSON.stringify(ev.value.module));
-        this.asciiStr(',"encver":');
+        this.ascii('{"module":');
+        this.ascii(JSON.stringify(ev.value.module));
+        this.ascii(',"encver":');
         this.num(ev.value.encver);
-        this.asciiStr(',"payload":"');
+        this.ascii(',"payload":"');
         this.base64Body(ev.value.payload, true);
-        this.asciiStr('"}');
+        this.ascii('"}');
         break;
     }
-    this.byte(0x7d);
-    this.byte(0x0a);
+    this.u8(0x7d);
+    this.u8(0x0a);
   }
 
   /** Writes a record with the bytes rule: text first, base64 when any byte string is not UTF-8. */
@@ -616,7 +561,7 @@ export class JsonlWriter {
       this.b64 = false;
       this.bad = false;
       const save = this.pos;
-      this.bytes(s.key);
+      this.str(s.key);
       this.pos = save;
       if (this.bad) text = false;
       else if (firstChunk && !this.chunkIsText(firstChunk)) text = false;
@@ -630,10 +575,10 @@ export class JsonlWriter {
     this.fieldTtls = [];
     this.head(s.db, s.key, s.dataType, s.expireAt);
     switch (s.dataType) {
-      case 'string': this.byte(0x22); break;
-      case 'hash': this.byte(0x7b); break;
-      case 'stream': this.raw(LIT.entries); break;
-      default: this.byte(0x5b);
+      case 'string': this.u8(0x22); break;
+      case 'hash': this.u8(0x7b); break;
+      case 'stream': this.bytes(LIT.entries); break;
+      default: this.u8(0x5b);
     }
   }
 
@@ -682,7 +627,7 @@ export class JsonlWriter {
       throw new RdbkitError('OUTPUT', 'a value written as UTF-8 text has invalid UTF-8 past its first chunk; rerun with --bytes base64', { db: key.db, key: key.key });
     }
     // Streamed output may leave the buffer as it goes.
-    if (this.pos >= FLUSH_AT) this.flushBuffer();
+    this.maybeFlush();
   }
 
   private endStreamed(ev: KeyEndEvent): void {
@@ -693,22 +638,22 @@ export class JsonlWriter {
         else if (this.partial.length > 0) {
           throw new RdbkitError('OUTPUT', 'string value ends inside a UTF-8 sequence; rerun with --bytes base64', { db: key.db, key: key.key });
         }
-        this.byte(0x22);
+        this.u8(0x22);
         break;
       case 'hash':
-        this.byte(0x7d);
+        this.u8(0x7d);
         this.fieldExpiries(this.fieldTtls);
         break;
       case 'stream':
-        this.byte(0x5d);
+        this.u8(0x5d);
         if (ev.stream) this.streamMeta(ev.stream);
-        this.byte(0x7d);
+        this.u8(0x7d);
         break;
       default:
-        this.byte(0x5d);
+        this.u8(0x5d);
     }
-    this.byte(0x7d);
-    this.byte(0x0a);
+    this.u8(0x7d);
+    this.u8(0x0a);
     this.open = null;
     this.fieldTtls = [];
     this.maybeFlush();
@@ -719,64 +664,64 @@ export class JsonlWriter {
   private metaRecord(ev: RdbEvent): void {
     switch (ev.type) {
       case 'header':
-        this.asciiStr(`{"type":"header","magic":"${ev.magic}","version":${ev.version}}\n`);
+        this.ascii(`{"type":"header","magic":"${ev.magic}","version":${ev.version}}\n`);
         return;
       case 'aux':
         return this.record(() => {
-          this.asciiStr('{"type":"aux"');
-          if (this.b64) this.raw(LIT.bytesB64);
-          this.asciiStr(',"name":');
-          this.bytes(ev.name);
-          this.asciiStr(',"value":');
-          this.bytes(ev.value);
-          this.asciiStr('}\n');
+          this.ascii('{"type":"aux"');
+          if (this.b64) this.bytes(LIT.bytesB64);
+          this.ascii(',"name":');
+          this.str(ev.name);
+          this.ascii(',"value":');
+          this.str(ev.value);
+          this.ascii('}\n');
         });
       case 'function':
         return this.record(() => {
-          this.asciiStr('{"type":"function"');
-          if (this.b64) this.raw(LIT.bytesB64);
+          this.ascii('{"type":"function"');
+          if (this.b64) this.bytes(LIT.bytesB64);
           if (ev.opcode === 246) {
-            this.asciiStr(',"name":');
-            this.bytes(ev.name!);
-            this.asciiStr(',"engine":');
-            this.bytes(ev.engine!);
-            this.asciiStr(',"description":');
-            if (ev.description) this.bytes(ev.description);
-            else this.raw(LIT.nul);
+            this.ascii(',"name":');
+            this.str(ev.name!);
+            this.ascii(',"engine":');
+            this.str(ev.engine!);
+            this.ascii(',"description":');
+            if (ev.description) this.str(ev.description);
+            else this.bytes(LIT.nul);
           }
-          this.asciiStr(',"code":');
-          this.bytes(ev.code);
-          this.asciiStr('}\n');
+          this.ascii(',"code":');
+          this.str(ev.code);
+          this.ascii('}\n');
         });
       case 'moduleAux':
-        this.asciiStr(`{"type":"moduleAux","module":${JSON.stringify(ev.module)},"encver":${ev.encver},"when":${ev.when},"payload":"`);
+        this.ascii(`{"type":"moduleAux","module":${JSON.stringify(ev.module)},"encver":${ev.encver},"when":${ev.when},"payload":"`);
         this.base64Body(ev.payload, true);
-        this.asciiStr('"}\n');
+        this.ascii('"}\n');
         return;
       case 'selectDb':
-        this.asciiStr(`{"type":"selectDb","db":${ev.db}}\n`);
+        this.ascii(`{"type":"selectDb","db":${ev.db}}\n`);
         return;
       case 'resizeDb':
-        this.asciiStr(`{"type":"resizeDb","db":${ev.db},"keys":${ev.keys},"expires":${ev.expires}}\n`);
+        this.ascii(`{"type":"resizeDb","db":${ev.db},"keys":${ev.keys},"expires":${ev.expires}}\n`);
         return;
       case 'slotInfo':
-        this.asciiStr(`{"type":"slotInfo","db":${ev.db},"slot":${ev.slot},"keys":${ev.keys},"expires":${ev.expires}}\n`);
+        this.ascii(`{"type":"slotInfo","db":${ev.db},"slot":${ev.slot},"keys":${ev.keys},"expires":${ev.expires}}\n`);
         return;
       case 'slotImport':
         return this.record(() => {
-          this.asciiStr('{"type":"slotImport"');
-          if (this.b64) this.raw(LIT.bytesB64);
-          this.asciiStr(',"job":');
-          this.bytes(ev.job);
-          this.asciiStr(`,"ranges":${JSON.stringify(ev.ranges)}}\n`);
+          this.ascii('{"type":"slotImport"');
+          if (this.b64) this.bytes(LIT.bytesB64);
+          this.ascii(',"job":');
+          this.str(ev.job);
+          this.ascii(`,"ranges":${JSON.stringify(ev.ranges)}}\n`);
         });
       case 'eof': {
         const c = ev.storedChecksum === null ? 'null' : `"${ev.storedChecksum.toString(16).padStart(16, '0')}"`;
-        this.asciiStr(`{"type":"eof","checksum":${c},"verified":${ev.verified}}\n`);
+        this.ascii(`{"type":"eof","checksum":${c},"verified":${ev.verified}}\n`);
         return;
       }
       case 'trailing':
-        this.asciiStr(`{"type":"trailing","length":${ev.length}}\n`);
+        this.ascii(`{"type":"trailing","length":${ev.length}}\n`);
         return;
       default:
         return;

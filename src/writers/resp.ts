@@ -11,6 +11,7 @@
 import { RdbkitError } from '../errors.js';
 import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, RdbEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
 import { dumpPayload, encodeValue } from '../rdb/encoder.js';
+import { ChunkedOutput } from '../io/byte-writer.js';
 
 /** Writer options. */
 export interface RespOptions {
@@ -41,16 +42,12 @@ export interface RespOptions {
   onDrop?: (what: string, db: number | null, key: Uint8Array | null) => void;
 }
 
-const FLUSH_AT = 1 << 16;
 const enc = new TextEncoder();
 const A = (s: string): Uint8Array => enc.encode(s);
 const CRLF = A('\r\n');
 
 /** Synchronous RESP writer: `write()` events, `take()` output chunks. */
-export class RespWriter {
-  private buf = new Uint8Array(FLUSH_AT * 2);
-  private pos = 0;
-  private ready: Uint8Array[] = [];
+export class RespWriter extends ChunkedOutput {
   private readonly replace: boolean;
   private readonly functions: boolean;
   private readonly batchElements: number;
@@ -72,6 +69,7 @@ export class RespWriter {
   private streamEntries = 0;
 
   constructor(options: RespOptions = {}) {
+    super();
     this.replace = options.replace === true;
     this.functions = options.functions !== false;
     this.batchElements = Math.max(1, options.batchElements ?? 512);
@@ -85,59 +83,22 @@ export class RespWriter {
     }
   }
 
-  // ----------------------------------------------------------- output
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const nb = new Uint8Array(cap);
-    nb.set(this.buf.subarray(0, this.pos));
-    this.buf = nb;
-  }
-
-  private raw(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
-  }
-
-  private ascii(s: string): void {
-    this.ensure(s.length);
-    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
-  }
-
-  private flush(force = false): void {
-    if (this.pos >= FLUSH_AT || (force && this.pos > 0)) {
-      this.ready.push(this.buf.slice(0, this.pos));
-      this.pos = 0;
-      if (this.buf.length > FLUSH_AT * 8) this.buf = new Uint8Array(FLUSH_AT * 2);
-    }
-  }
-
   /** One command: `*n` then each argument as a bulk string. */
   private command(args: Array<Uint8Array | string>): void {
     this.ascii(`*${args.length}\r\n`);
     for (const a of args) {
       const b = typeof a === 'string' ? A(a) : a;
       this.ascii(`$${b.length}\r\n`);
-      this.raw(b);
-      this.raw(CRLF);
+      this.bytes(b);
+      this.bytes(CRLF);
     }
-    this.flush();
-  }
-
-  /** Completed output chunks; the writer forgets them. */
-  take(): Uint8Array[] {
-    const r = this.ready;
-    this.ready = [];
-    return r;
+    this.maybeFlush();
   }
 
   /** Ends the output (checks no streamed value is left open). */
   end(): void {
     if (this.open) throw new RdbkitError('OUTPUT', 'events ended inside a streamed value', { db: this.open.db, key: this.open.key });
-    this.flush(true);
+    this.flushBuffer();
   }
 
   // ----------------------------------------------------------- helpers
@@ -332,8 +293,8 @@ export class RespWriter {
     const k = ev.key;
     switch (ev.dataType) {
       case 'string':
-        this.raw(ev.value);
-        this.flush();
+        this.bytes(ev.value);
+        this.maybeFlush();
         break;
       case 'list':
         this.listItems('RPUSH', k, ev.value);
@@ -359,7 +320,7 @@ export class RespWriter {
 
   private endKey(ev: KeyEndEvent): void {
     const s = this.open!;
-    if (ev.dataType === 'string') this.raw(CRLF);
+    if (ev.dataType === 'string') this.bytes(CRLF);
     else if (ev.dataType === 'stream') this.streamMeta(ev.key, ev.stream!);
     else this.sendBatch(RespWriter.batchCommand(ev.dataType), ev.key);
     this.open = null;
@@ -387,7 +348,7 @@ export class RespWriter {
           // SET key <bulk of the announced length>, value bytes follow as chunks.
           this.ascii('*3\r\n$3\r\nSET\r\n');
           this.ascii(`$${ev.key.length}\r\n`);
-          this.raw(ev.key);
+          this.bytes(ev.key);
           this.ascii(`\r\n$${ev.length ?? 0}\r\n`);
         }
         return;

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { encodeValue, dumpPayload, ByteWriter } from '../../src/rdb/encoder.js';
+import { encodeValue, dumpPayload, ValueWriter } from '../../src/rdb/encoder.js';
 import { parseRdbSync } from '../../src/index.js';
 import { crc64 } from '../../src/rdb/crc64.js';
 import type { KeyEvent } from '../../src/events.js';
@@ -84,7 +84,7 @@ describe('value encoder', () => {
   });
 
   it('strings: integer encodings, LZF only when it saves 4 bytes', () => {
-    const w = new ByteWriter();
+    const w = new ValueWriter();
     w.str(new TextEncoder().encode('-129'));
     w.str(new TextEncoder().encode('007'));
     w.str(new TextEncoder().encode('a'.repeat(100)));

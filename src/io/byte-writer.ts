@@ -1,0 +1,82 @@
+/**
+ * Write side of the io layer: a growable byte buffer, and on top of it the
+ * chunked output the writers share (complete chunks are handed out with
+ * `take()`, as exact-size copies, so callers may keep them).
+ */
+
+/** A growable byte buffer. Subclasses write into `buf` at `pos` directly in hot loops. */
+export class ByteWriter {
+  protected buf: Uint8Array;
+  protected pos = 0;
+
+  constructor(initialSize = 256) {
+    this.buf = new Uint8Array(initialSize);
+  }
+
+  /** Makes room for `n` more bytes. */
+  protected ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.pos));
+    this.buf = nb;
+  }
+
+  u8(v: number): void {
+    if (this.pos >= this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** ASCII text (every char code below 128). */
+  ascii(s: string): void {
+    this.ensure(s.length);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** The bytes written so far (a copy). */
+  result(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/** Output chunk size the writers aim for. */
+export const OUTPUT_CHUNK = 1 << 16;
+
+/** A ByteWriter whose content leaves in chunks of about OUTPUT_CHUNK bytes. */
+export class ChunkedOutput extends ByteWriter {
+  private ready: Uint8Array[] = [];
+
+  constructor() {
+    super(OUTPUT_CHUNK * 2);
+  }
+
+  /** Hands the buffered bytes to `take()` (an exact-size copy) and keeps the working buffer. */
+  protected flushBuffer(): void {
+    if (this.pos === 0) return;
+    this.ready.push(this.buf.slice(0, this.pos));
+    this.pos = 0;
+    if (this.buf.length > OUTPUT_CHUNK * 8) this.buf = new Uint8Array(OUTPUT_CHUNK * 2);
+  }
+
+  /** Flushes once a chunk's worth is buffered. */
+  protected maybeFlush(): void {
+    if (this.pos >= OUTPUT_CHUNK) this.flushBuffer();
+  }
+
+  /** Completed output chunks; the writer forgets them. */
+  take(): Uint8Array[] {
+    const r = this.ready;
+    this.ready = [];
+    return r;
+  }
+}
