@@ -4,7 +4,7 @@
  * the RDB writer. Compact encodings are chosen the way Redis chooses them
  * with default limits (128 entries, 64-byte elements, 512 intset members).
  */
-import type { KeyEvent } from '../events.js';
+import type { Int64, KeyEvent, StreamEntry, StreamId, StreamValue } from '../events.js';
 import { RDB_ENC, RDB_TYPE, QUICKLIST_NODE_CONTAINER } from './constants.js';
 import { ByteWriter } from '../io/byte-writer.js';
 import { Crc64 } from './crc64.js';
@@ -21,6 +21,24 @@ const QUICKLIST_NODE_BYTES = 8192;
 
 /** Builds RDB value bytes: lengths, strings, doubles (on the io ByteWriter). */
 export class ValueWriter extends ByteWriter {
+  /** A LEN that may exceed 2^53 (stream IDs, counters). */
+  lenBig(n: Int64 | bigint): void {
+    if (typeof n === 'number') return this.len(n);
+    if (n < 0n || n > 0xffffffffffffffffn) throw new RangeError('LEN out of range');
+    if (n <= 0xffffffffn) return this.len(Number(n));
+    this.u8(0x81);
+    this.ensure(8);
+    new DataView(this.buf.buffer).setBigUint64(this.pos, n, false);
+    this.pos += 8;
+  }
+
+  /** A signed 64-bit little-endian integer. */
+  i64le(v: Int64): void {
+    this.ensure(8);
+    new DataView(this.buf.buffer).setBigInt64(this.pos, BigInt.asIntN(64, BigInt(v)), true);
+    this.pos += 8;
+  }
+
   f64le(v: number): void {
     this.ensure(8);
     new DataView(this.buf.buffer).setFloat64(this.pos, v, true);
@@ -203,8 +221,101 @@ export function encodeValue(ev: KeyEvent, version: number): { type: number; byte
     case 'module':
       return { type: ev.rdbType, bytes: ev.value.payload };
     case 'stream':
-      return null;
+      return version >= 9 ? encodeStream(w, ev.value, version) : null;
   }
+}
+
+const STREAM_NODE_ENTRIES = 100;
+const STREAM_NODE_BYTES = 4096;
+
+/** A 64-bit value as two u32 halves, big-endian, into `out` at `at`. */
+function u64be(out: DataView, at: number, v: Int64): void {
+  const b = BigInt.asUintN(64, BigInt(v));
+  out.setBigUint64(at, b, false);
+}
+
+function streamIdBytes(id: StreamId): Uint8Array {
+  const out = new Uint8Array(16);
+  const dv = new DataView(out.buffer);
+  u64be(dv, 0, id.ms);
+  u64be(dv, 8, id.seq);
+  return out;
+}
+
+const text = (v: Int64 | bigint): Uint8Array => new TextEncoder().encode(String(v));
+
+/** Streams (format.md section 8) as type 15 (v9), 19 (v10) or 21 (v11+). */
+function encodeStream(w: ValueWriter, v: StreamValue, version: number): { type: number; bytes: Uint8Array } {
+  const live = v.entries.filter((e) => !e.deleted);
+  // Nodes of up to 100 entries / 4 KiB, each keyed by its first entry's ID.
+  const nodes: StreamEntry[][] = [];
+  let cur: StreamEntry[] = [];
+  let size = 0;
+  for (const e of live) {
+    const esize = e.fields.reduce((n, f) => n + f.length + 2, 8);
+    if (cur.length > 0 && (cur.length >= STREAM_NODE_ENTRIES || size + esize > STREAM_NODE_BYTES)) {
+      nodes.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(e);
+    size += esize;
+  }
+  if (cur.length > 0) nodes.push(cur);
+  w.len(nodes.length);
+  for (const node of nodes) {
+    const master = node[0]!;
+    const masterFields = master.fields.filter((_, i) => i % 2 === 0);
+    const els: Uint8Array[] = [text(node.length), text(0), text(masterFields.length), ...masterFields, text(0)];
+    for (const e of node) {
+      const names = e.fields.filter((_, i) => i % 2 === 0);
+      const same = names.length === masterFields.length && names.every((n, i) => compareBytes(n, masterFields[i]!) === 0);
+      const msDelta = BigInt.asIntN(64, BigInt(e.id.ms) - BigInt(master.id.ms));
+      const seqDelta = BigInt.asIntN(64, BigInt(e.id.seq) - BigInt(master.id.seq));
+      els.push(text(same ? 2 : 0), text(msDelta), text(seqDelta));
+      if (same) {
+        for (let i = 1; i < e.fields.length; i += 2) els.push(e.fields[i]!);
+        els.push(text(masterFields.length + 3));
+      } else {
+        els.push(text(names.length), ...e.fields, text(names.length * 2 + 4));
+      }
+    }
+    w.str(streamIdBytes(master.id));
+    w.str(encodeListpack(els));
+  }
+  const id = (x: StreamId): void => {
+    w.lenBig(x.ms);
+    w.lenBig(x.seq);
+  };
+  w.lenBig(v.length);
+  id(v.lastId);
+  if (version >= 10) {
+    id(v.firstId ?? (live[0]?.id ?? { ms: 0, seq: 0 }));
+    id(v.maxDeletedId ?? { ms: 0, seq: 0 });
+    w.lenBig(v.entriesAdded ?? v.length);
+  }
+  w.len(v.groups.length);
+  for (const g of v.groups) {
+    w.str(g.name);
+    id(g.lastId);
+    if (version >= 10) w.lenBig(g.entriesRead === null || Number(g.entriesRead) < 0 ? 0xffffffffffffffffn : g.entriesRead);
+    w.len(g.pending.length);
+    for (const p of g.pending) {
+      w.bytes(streamIdBytes(p.id));
+      w.i64le(p.deliveryTime);
+      w.lenBig(p.deliveryCount);
+    }
+    w.len(g.consumers.length);
+    for (const c of g.consumers) {
+      w.str(c.name);
+      w.i64le(c.seenTime);
+      if (version >= 11) w.i64le(c.activeTime ?? c.seenTime);
+      w.len(c.pending.length);
+      for (const p of c.pending) w.bytes(streamIdBytes(p));
+    }
+  }
+  const type = version >= 11 ? RDB_TYPE.STREAM_LISTPACKS_3 : version >= 10 ? RDB_TYPE.STREAM_LISTPACKS_2 : RDB_TYPE.STREAM_LISTPACKS;
+  return { type, bytes: w.result() };
 }
 
 /** Byte-wise order of two byte strings. */

@@ -243,6 +243,12 @@ export class RespWriter extends ChunkedOutput {
   /** `RESTORE key ttl payload [ABSTTL] [REPLACE] [IDLETIME n] [FREQ n]`; false when the value needs commands. */
   private restoreKey(ev: KeyEvent): boolean {
     const version = this.target;
+    if (this.restore && ev.dataType === 'stream' && version < 10 && version >= 9) {
+      const m = ev.value;
+      if (m.entriesAdded !== null || m.maxDeletedId !== null || m.groups.some((g) => g.entriesRead !== null)) {
+        this.cannotHold('stream metadata (entries added, max deleted ID, entries read)', ev.db, ev.key);
+      }
+    }
     const enc = ev.dataType === 'module' ? { type: ev.rdbType, bytes: ev.value.payload } : this.restore ? encodeValue(ev, version) : null;
     if (!enc) return false;
     this.selectDb(ev.db);
