@@ -11,6 +11,8 @@ export { RDB_TYPE, RDB_OPCODE, describeType, type DataType, type EncodingName } 
 export type { ByteSource } from './io/source.js';
 export { JsonlWriter, writeJsonl, type JsonlOptions } from './writers/jsonl.js';
 export { RespWriter, writeResp, type RespOptions } from './writers/resp.js';
+export { RdbWriter, type RdbWriterOptions } from './writers/rdb.js';
+export { encodeValue, dumpPayload } from './rdb/encoder.js';
 export { InfoCollector, renderInfo, type InfoReport } from './writers/info.js';
 export { makeKeyFilter, filterEvents, filterEventsSync, EventFilter, keyText, type KeyFilterOptions } from './filters.js';
 export { globMatch, compileGlob } from './glob.js';

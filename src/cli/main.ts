@@ -4,6 +4,7 @@
  * offset), 2 on a usage error.
  */
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError, describeKey } from '../errors.js';
@@ -13,6 +14,7 @@ import type { RdbEvent } from '../events.js';
 import { openInput, OutputSink } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
 import { RespWriter } from '../writers/resp.js';
+import { RdbWriter } from '../writers/rdb.js';
 import { InfoCollector, renderInfo } from '../writers/info.js';
 import { makeKeyFilter, type KeyFilterOptions } from '../filters.js';
 import type { DataType } from '../rdb/constants.js';
@@ -150,6 +152,11 @@ async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; 
   process.stdout.write(`OK ${input}: ${fmt}, ${report.keys} keys in ${report.dbs.filter((d) => d.keys > 0).length} databases, ${sum}${trail}\n`);
 }
 
+/** One stderr line per item dropped in --lossy mode. */
+function reportDrop(what: string, db: number | null, key: Uint8Array | null): void {
+  process.stderr.write(`rdbkit: dropped ${what}${db !== null ? ` (db ${db}${key ? `, key ${describeKey(key)}` : ''})` : ''}\n`);
+}
+
 function describeError(e: RdbkitError, input: string | undefined): string {
   const where = input !== undefined && e.code !== 'USAGE' && e.code !== 'IO' ? `${input}: ` : '';
   return `rdbkit: ${where}${e.message} [${e.code}]`;
@@ -205,12 +212,40 @@ export async function main(argv: string[]): Promise<number> {
       functions: o.functions !== false,
       restore: o.restore === true,
       lossy: o.lossy === true,
-      onDrop: (what, db, key) => process.stderr.write(`rdbkit: dropped ${what}${db !== null ? ` (db ${db}${key ? `, key ${describeKey(key)}` : ''})` : ''}\n`),
+      onDrop: reportDrop,
     };
     if (o.targetVersion !== undefined) opts.targetVersion = o.targetVersion;
     const writer = new RespWriter(opts);
     await convert(input, { ...o, future: o.bestEffortVersion === true }, writer);
     if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped for RDB version ${o.targetVersion}\n`);
+  });
+
+  addFilterFlags(
+    program
+      .command('rdb')
+      .description('write a new RDB file, optionally of another version (6-12) or a subset of the keys')
+      .argument('<input>', 'RDB file, or - for stdin')
+      .requiredOption('-o, --output <file>', 'the RDB file to write')
+      .option('--rdb-version <n>', 'RDB version to write, 6-12 (default: the input\'s)', (v: string) => {
+        if (!/^\d+$/.test(v) || Number(v) < 6 || Number(v) > 12) throw new InvalidArgumentError('--rdb-version must be 6 to 12');
+        return Number(v);
+      })
+      .option('--lossy', 'drop what the version cannot hold (reported on stderr) instead of failing')
+      .option('--no-checksum', 'do not verify the input\'s CRC-64 trailer')
+      .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
+  ).action(async (input: string, o: FilterFlags & { output: string; rdbVersion?: number; lossy?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
+    currentInput = input;
+    const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop };
+    if (o.rdbVersion !== undefined) opts.version = o.rdbVersion;
+    const writer = new RdbWriter(opts);
+    try {
+      await convert(input, { ...o, future: o.bestEffortVersion === true }, writer);
+    } catch (e) {
+      // A partial RDB file is of no use to anyone: do not leave one behind.
+      await rm(o.output, { force: true });
+      throw e;
+    }
+    if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped\n`);
   });
 
   program
