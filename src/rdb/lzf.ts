@@ -49,6 +49,8 @@ const HSIZE = 1 << HLOG;
 const MAX_LIT = 32;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
+const htabShared = new Int32Array(HSIZE);
+let hbase = 1;
 
 /**
  * Compresses `input` with LZF (compatible with Redis's lzf_c.c). Returns null
@@ -59,19 +61,28 @@ export function lzfCompress(input: Uint8Array): Uint8Array | null {
   if (n < 4) return null;
   const outCap = n - 1;
   const out = new Uint8Array(outCap + 64);
-  const htab = new Int32Array(HSIZE).fill(-1);
+  // One hash table for all calls: positions are stored offset by `base`, so
+  // entries left by earlier calls (below base) read as empty without a reset.
+  if (hbase + n + 1 > 0x7fffffff) {
+    htabShared.fill(0);
+    hbase = 1;
+  }
+  const base = hbase;
+  hbase += n + 1;
+  const htab = htabShared;
   let ip = 0;
   let op = 1; // room for the first literal control byte
   let lit = 0;
   const hash = (p: number): number => {
     const v = (input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!;
-    return ((v * 2654435761) >>> (32 - HLOG)) & (HSIZE - 1);
+    return Math.imul(v, 0x9e3779b1) >>> (32 - HLOG);
   };
   while (ip < n) {
     // A back reference needs 3 bytes to match.
     const h = ip < n - 2 ? hash(ip) : -1;
-    const ref = h < 0 ? -1 : htab[h]!;
-    if (h >= 0) htab[h] = ip;
+    const stored = h < 0 ? 0 : htab[h]!;
+    const ref = stored >= base ? stored - base : -1;
+    if (h >= 0) htab[h] = ip + base;
     const off = ip - ref - 1;
     if (
       ref >= 0 &&
@@ -104,8 +115,8 @@ export function lzfCompress(input: Uint8Array): Uint8Array | null {
       ip += len + 2;
       if (ip < n - 2) {
         // re-hash the last two positions of the match, as liblzf does
-        htab[hash(ip - 2)] = ip - 2;
-        htab[hash(ip - 1)] = ip - 1;
+        htab[hash(ip - 2)] = ip - 2 + base;
+        htab[hash(ip - 1)] = ip - 1 + base;
       }
       continue;
     }
