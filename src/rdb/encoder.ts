@@ -4,7 +4,7 @@
  * the RDB writer. Compact encodings are chosen the way Redis chooses them
  * with default limits (128 entries, 64-byte elements, 512 intset members).
  */
-import type { Int64, KeyEvent, StreamEntry, StreamId, StreamValue } from '../events.js';
+import type { HashEntry, Int64, KeyEvent, StreamEntry, StreamId, StreamValue } from '../events.js';
 import { RDB_ENC, RDB_TYPE, QUICKLIST_NODE_CONTAINER } from './constants.js';
 import { ByteWriter } from '../io/byte-writer.js';
 import { Crc64 } from './crc64.js';
@@ -111,8 +111,9 @@ function scoreText(v: number): Uint8Array {
 
 /**
  * Serialises a whole key's value for RDB `version` (6–12). Returns the type
- * byte and the value bytes, or null for values these encodings do not cover
- * (streams, hashes with field expiries), which callers rebuild with commands.
+ * byte and the value bytes, or null for what the version cannot hold
+ * (streams below 9, field expiries below 12), which callers rebuild with
+ * commands or report.
  */
 export function encodeValue(ev: KeyEvent, version: number): { type: number; bytes: Uint8Array } | null {
   const w = new ValueWriter();
@@ -204,8 +205,12 @@ export function encodeValue(ev: KeyEvent, version: number): { type: number; byte
       return { type: RDB_TYPE.ZSET, bytes: w.result() };
     }
     case 'hash': {
-      // Field expiries need the RDB 12 encodings, not produced yet: rebuild with commands.
-      if (ev.fieldExpireAt && ev.fieldExpireAt.some((t) => t !== null)) return null;
+      const ttls = ev.fieldExpireAt;
+      if (ttls && ttls.some((t) => t !== null)) {
+        // Field expiries need RDB 12 (Redis 7.4+): types 25 and 24.
+        if (version < 12) return null;
+        return encodeHashWithTtls(w, ev.value, ttls);
+      }
       const flat = ev.value.flatMap(([f, v]) => [f, v]);
       if (ev.value.length <= MAX_COMPACT_ENTRIES && compact(flat)) {
         w.str(version >= 10 ? encodeListpack(flat) : encodeZiplist(flat));
@@ -223,6 +228,33 @@ export function encodeValue(ev: KeyEvent, version: number): { type: number; byte
     case 'stream':
       return version >= 9 ? encodeStream(w, ev.value, version) : null;
   }
+}
+
+/**
+ * Hashes with field expiries (format.md 11.1): HASH_LISTPACK_EX (25) for
+ * small hashes — min-expire, then (field, value, ttl) triples with the TTL'd
+ * fields first in ascending TTL order, 0 meaning none — else HASH_METADATA
+ * (24) — min-expire, then (ttl relative to min-expire, field, value).
+ */
+function encodeHashWithTtls(w: ValueWriter, value: HashEntry[], ttls: Array<number | null>): { type: number; bytes: Uint8Array } {
+  const rows = value.map(([f, v], i) => ({ f, v, t: ttls[i] ?? null }));
+  let min = 0;
+  for (const r of rows) if (r.t !== null && (min === 0 || r.t < min)) min = r.t;
+  w.i64le(min);
+  if (rows.length <= MAX_COMPACT_ENTRIES && rows.every((r) => r.f.length <= MAX_COMPACT_VALUE && r.v.length <= MAX_COMPACT_VALUE)) {
+    const withTtl = rows.filter((r) => r.t !== null).sort((a, b) => a.t! - b.t!);
+    const without = rows.filter((r) => r.t === null);
+    const els = [...withTtl, ...without].flatMap((r) => [r.f, r.v, text(r.t ?? 0)]);
+    w.str(encodeListpack(els));
+    return { type: RDB_TYPE.HASH_LISTPACK_EX, bytes: w.result() };
+  }
+  w.len(rows.length);
+  for (const r of rows) {
+    w.len(r.t === null ? 0 : r.t - min + 1);
+    w.str(r.f);
+    w.str(r.v);
+  }
+  return { type: RDB_TYPE.HASH_METADATA, bytes: w.result() };
 }
 
 const STREAM_NODE_ENTRIES = 100;

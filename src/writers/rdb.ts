@@ -96,8 +96,8 @@ export class RdbWriter extends ChunkedOutput {
   }
 
   private key(ev: KeyEvent): void {
-    if (ev.dataType === 'hash' && ev.fieldExpireAt && ev.fieldExpireAt.some((t) => t !== null)) {
-      this.cannotHold('hash field expiries (not written by this version of rdbkit yet)', ev.db, ev.key);
+    if (this.version < 12 && ev.dataType === 'hash' && ev.fieldExpireAt && ev.fieldExpireAt.some((t) => t !== null)) {
+      this.cannotHold('hash field expiries', ev.db, ev.key);
       ev = { ...ev, fieldExpireAt: null };
     }
     if (ev.dataType === 'stream' && this.version < 10) {

@@ -124,3 +124,35 @@ describe('stream encoder', () => {
     }
   });
 });
+
+describe('hashes with field expiries', () => {
+  const ttlHash = fc
+    .array(fc.tuple(fc.uint8Array({ maxLength: 70 }), fc.uint8Array({ maxLength: 70 }), fc.option(fc.integer({ min: 1, max: 2 ** 47 }), { nil: null })), { minLength: 1, maxLength: 200 })
+    .map((rows) => [...new Map(rows.map((r) => [hex(r[0]), r])).values()])
+    .filter((rows) => rows.some((r) => r[2] !== null));
+
+  it('round-trip as types 25 and 24 at RDB 12, fields keeping their TTLs', () => {
+    const seen = new Set<number>();
+    fc.assert(
+      fc.property(ttlHash, (rows) => {
+        const ev = { ...base, dataType: 'hash', value: rows.map(([f, v]) => [f, v]), fieldExpireAt: rows.map((r) => r[2]) } as KeyEvent;
+        const enc = encodeValue(ev, 12)!;
+        seen.add(enc.type);
+        const back = [...parseRdbSync(fileWith(12, enc.type, enc.bytes))].find((e): e is KeyEvent & { dataType: 'hash' } => e.type === 'key')!;
+        const got = back.value.map(([f, v], i) => `${hex(f)}=${hex(v)}@${back.fieldExpireAt?.[i] ?? null}`).sort();
+        expect(got).toEqual(rows.map(([f, v, t]) => `${hex(f)}=${hex(v)}@${t}`).sort());
+        expect(encodeValue(ev, 11)).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+    expect(seen.has(25)).toBe(true);
+    // A hash past the listpack limits becomes type 24 (TTLs relative to the smallest).
+    const big = Array.from({ length: 150 }, (_, i) => [new TextEncoder().encode(`f${i}`), new TextEncoder().encode(`v${i}`)] as [Uint8Array, Uint8Array]);
+    const ttl = big.map((_, i) => (i % 3 === 0 ? 1700000000000 + i * 1000 : null));
+    const ev = { ...base, dataType: 'hash', value: big, fieldExpireAt: ttl } as KeyEvent;
+    const enc = encodeValue(ev, 12)!;
+    expect(enc.type).toBe(24);
+    const back = [...parseRdbSync(fileWith(12, enc.type, enc.bytes))].find((e): e is KeyEvent & { dataType: 'hash' } => e.type === 'key')!;
+    expect(back.fieldExpireAt).toEqual(ttl);
+  });
+});
