@@ -1,31 +1,56 @@
 /**
- * Redis `KEYS` glob matching on bytes: a port of `stringmatchlen` (Redis
- * src/util.c), including its quirks — bytes compare as signed C chars in
- * ranges, an unterminated `[` class ends at the end of the pattern, and the
- * guard against exponential backtracking.
+ * Redis `KEYS` glob matching on bytes: a port of `stringmatchlen_impl`
+ * (Redis src/util.c, 7.x), quirks included:
+ *
+ * - `*` any run of bytes, `?` one byte, `\x` the byte `x`;
+ * - `[abc]`, `[^abc]`, ranges `[a-z]` (a reversed range `[z-a]` is swapped),
+ *   `\]` inside a class; range bounds and the subject byte compare as
+ *   *signed* C chars, so `[a-\xff]` is the empty-ish range `[\xff-a]`;
+ * - an unterminated `[` class runs to the end of the pattern (`[^` alone
+ *   matches any one byte, `[` alone matches nothing);
+ * - an empty subject matches only the empty pattern (`stringmatchlen("*", "")`
+ *   is false; `KEYS *` lists the empty key only through its own `*` shortcut,
+ *   which {@link compileGlob} reproduces);
+ * - the guards against abusive patterns: `skipLongerMatches` (once the rest
+ *   of a pattern matched nowhere after a `*`, earlier `*`s stop trying longer
+ *   runs, so matching stays polynomial) and the nesting limit (more than 1000
+ *   nested `*` recursions count as no match).
+ *
+ * `nocase` folds ASCII `A`–`Z` only, as `tolower` does in the C locale.
  */
 
-/** Byte at `i`, or 0 past the end (C strings are NUL-terminated). */
+/** Byte at `i`, or 0 past the end (Redis patterns are NUL-terminated sds strings). */
 function at(p: Uint8Array, i: number): number {
   return i < p.length ? p[i]! : 0;
 }
 
+/** `tolower` in the C locale. */
 function lower(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c + 32 : c;
 }
 
+/** A byte as a signed C `char`. */
 function signed(c: number): number {
   return (c << 24) >> 24;
 }
 
+/** Shared across one match: set when the rest of the pattern matched nowhere. */
+interface MatchState {
+  skipLonger: boolean;
+}
+
+/** Redis caps `*` recursion at this depth (returns no match beyond it). */
+const MAX_NESTING = 1000;
+
 function matchImpl(
   pat: Uint8Array, pi: number, patLen: number,
   str: Uint8Array, si: number, strLen: number,
-  nocase: boolean, skip: { longer: boolean }, nesting: number,
+  nocase: boolean, state: MatchState, nesting: number,
 ): boolean {
-  if (nesting > 1000) return false;
+  // Invariant: pi + patLen === pat.length, so at(pat, pi) is 0 once patLen is 0.
+  if (nesting > MAX_NESTING) return false;
   while (patLen > 0 && strLen > 0) {
-    const pc = at(pat, pi);
+    const pc = pat[pi]!;
     switch (pc) {
       case 0x2a: { // '*'
         while (patLen > 0 && at(pat, pi + 1) === 0x2a) {
@@ -34,12 +59,12 @@ function matchImpl(
         }
         if (patLen === 1) return true;
         while (strLen > 0) {
-          if (matchImpl(pat, pi + 1, patLen - 1, str, si, strLen, nocase, skip, nesting + 1)) return true;
-          if (skip.longer) return false;
+          if (matchImpl(pat, pi + 1, patLen - 1, str, si, strLen, nocase, state, nesting + 1)) return true;
+          if (state.skipLonger) return false;
           si++;
           strLen--;
         }
-        skip.longer = true;
+        state.skipLonger = true;
         return false;
       }
       case 0x3f: // '?'
@@ -65,6 +90,7 @@ function matchImpl(
           } else if (c0 === 0x5d) {
             break;
           } else if (patLen === 0) {
+            // Unterminated class: step back so the `pi++` below ends at the pattern's end.
             pi--;
             patLen++;
             break;
@@ -85,9 +111,7 @@ function matchImpl(
             pi += 2;
             patLen -= 2;
             if (c >= start && c <= end) match = true;
-          } else if (!nocase) {
-            if (c0 === sc) match = true;
-          } else if (lower(c0) === lower(sc)) {
+          } else if (nocase ? lower(c0) === lower(sc) : c0 === sc) {
             match = true;
           }
           pi++;
@@ -100,11 +124,11 @@ function matchImpl(
         break;
       }
       default: {
-        if (pc === 0x5c && patLen >= 2) {
+        if (pc === 0x5c && patLen >= 2) { // '\\' escapes the next byte
           pi++;
           patLen--;
         }
-        const c = at(pat, pi);
+        const c = pat[pi]!;
         const sc = str[si]!;
         if (nocase ? lower(c) !== lower(sc) : c !== sc) return false;
         si++;
@@ -114,7 +138,7 @@ function matchImpl(
     pi++;
     patLen--;
     if (strLen === 0) {
-      while (at(pat, pi) === 0x2a && patLen > 0) {
+      while (at(pat, pi) === 0x2a) {
         pi++;
         patLen--;
       }
@@ -124,33 +148,63 @@ function matchImpl(
   return patLen === 0 && strLen === 0;
 }
 
-/** True when `subject` matches the Redis glob `pattern` (both bytes). */
+/**
+ * True when `subject` matches the Redis glob `pattern`, byte for byte as
+ * Redis's `stringmatchlen(pattern, subject, nocase)` decides.
+ */
 export function globMatch(pattern: Uint8Array, subject: Uint8Array, nocase = false): boolean {
-  return matchImpl(pattern, 0, pattern.length, subject, 0, subject.length, nocase, { longer: false }, 0);
+  return matchImpl(pattern, 0, pattern.length, subject, 0, subject.length, nocase, { skipLonger: false }, 0);
 }
 
-function hasSpecial(p: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = p[i]!;
-    if (c === 0x2a || c === 0x3f || c === 0x5b || c === 0x5c) return true;
-  }
-  return false;
+function isSpecial(c: number): boolean {
+  return c === 0x2a || c === 0x3f || c === 0x5b || c === 0x5c;
 }
 
-/** A matcher for one pattern, with fast paths for exact keys and `prefix*` patterns. */
+function plain(p: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (isSpecial(p[i]!)) return false;
+  return true;
+}
+
+function equalAt(key: Uint8Array, at0: number, lit: Uint8Array): boolean {
+  for (let i = 0; i < lit.length; i++) if (key[at0 + i] !== lit[i]) return false;
+  return true;
+}
+
+/**
+ * A matcher with `KEYS pattern` semantics: `globMatch`, plus the server's
+ * shortcut that `*` alone lists every key (the empty key too). Patterns
+ * without special bytes compare exactly; `prefix*` (any number of trailing
+ * `*`), `*suffix` and `*infix*` patterns compare without backtracking.
+ */
 export function compileGlob(pattern: Uint8Array): (key: Uint8Array) => boolean {
   const n = pattern.length;
-  if (!hasSpecial(pattern, 0, n)) {
-    return (key) => key.length === n && key.every((b, i) => b === pattern[i]);
+  if (n === 1 && pattern[0] === 0x2a) return () => true;
+  if (plain(pattern, 0, n)) {
+    const lit = pattern.slice();
+    return (key) => key.length === n && equalAt(key, 0, lit);
   }
-  if (n > 0 && pattern[n - 1] === 0x2a && !hasSpecial(pattern, 0, n - 1)) {
-    const prefix = pattern.subarray(0, n - 1);
-    const m = prefix.length;
+  // Leading and trailing runs of '*' around a plain middle.
+  let lead = 0;
+  while (lead < n && pattern[lead] === 0x2a) lead++;
+  let tail = n;
+  while (tail > lead && pattern[tail - 1] === 0x2a) tail--;
+  if (lead < tail && plain(pattern, lead, tail)) {
+    const lit = pattern.slice(lead, tail);
+    const m = lit.length;
+    if (lead === 0) {
+      // prefix*: the key starts with `lit` (its stars then match the rest, even nothing).
+      return (key) => key.length >= m && equalAt(key, 0, lit);
+    }
+    if (tail === n) {
+      // *suffix
+      return (key) => key.length >= m && equalAt(key, key.length - m, lit);
+    }
+    // *infix*
     return (key) => {
-      if (key.length < m) return false;
-      for (let i = 0; i < m; i++) if (key[i] !== prefix[i]) return false;
-      return true;
+      for (let i = 0; i + m <= key.length; i++) if (equalAt(key, i, lit)) return true;
+      return false;
     };
   }
-  return (key) => globMatch(pattern, key);
+  const pat = pattern.slice();
+  return (key) => globMatch(pat, key);
 }

@@ -1,15 +1,26 @@
 /**
  * JSON Lines writer (design.md section 5, docs/jsonl.md): one JSON object
- * per key, bytes written directly into a growable output buffer.
+ * per key, bytes written directly into a growable output buffer — no
+ * TextDecoder/JSON.stringify/TextEncoder round trip.
  *
- * Byte strings are UTF-8 text when every byte string of the record is valid
- * UTF-8, else the record carries `"bytes":"base64"` and all of its byte
- * strings are base64. Whole records are written optimistically as text and
- * rewritten as base64 on the first invalid byte string. Streamed records
- * (`keyStart` … `keyEnd`) decide from the key and the first chunk.
+ * Key records, fields in this order:
+ *   {"db":N[,"bytes":"base64"],"key":…,"type":"T"[,"expireAt":ms],"value":…[,"fieldExpireAt":{…}]}
+ * Other records (`meta`), never with a `key` field:
+ *   {"type":"T"[,"bytes":"base64"],…}
+ *
+ * Bytes rule: a record's byte strings are UTF-8 text when every one of them
+ * is valid UTF-8 (strictly, as `TextDecoder('utf-8', {fatal: true})`
+ * decides), else the record carries `"bytes":"base64"` and all of them are
+ * standard base64. Whole records are written optimistically as text and
+ * rewritten as base64 from the record start on the first invalid byte
+ * string. Streamed records (`keyStart`, `keyChunk`…, `keyEnd`) are written as
+ * they arrive, so their mode is decided from the key and the first chunk; a
+ * later chunk that breaks a text record is an `OUTPUT` error, never a lossy
+ * line. A streamed string is one byte string across its chunks: base64 and
+ * UTF-8 sequences carry across chunk edges.
  */
 import { RdbkitError } from '../errors.js';
-import { ChunkedOutput } from '../io/byte-writer.js';
+import { ChunkedOutput, OUTPUT_CHUNK } from '../io/byte-writer.js';
 import type {
   HashEntry,
   Int64,
@@ -26,23 +37,96 @@ import type {
 
 /** Writer options. */
 export interface JsonlOptions {
-  /** `auto` (default): text when valid UTF-8, else base64 per record. `base64`: always base64. */
+  /** `auto` (default): text when valid UTF-8, else base64 per record. `base64`: base64 in every record. */
   bytes?: 'auto' | 'base64';
-  /** Also write non-key records (header, aux, functions, module aux, db sizes, eof). Default false. */
+  /** Also write non-key records (header, aux, functions, module aux, db sizes, slot info, eof, trailing). Default false. */
   meta?: boolean;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_CODES = new Uint8Array(64);
-for (let i = 0; i < 64; i++) B64_CODES[i] = B64.charCodeAt(i);
-const HEX = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
-
-/** 0: copy as is; 1: needs escaping; 2: start of a multi-byte sequence. */
-const CLASS = new Uint8Array(256);
-for (let i = 0; i < 256; i++) CLASS[i] = i < 0x20 || i === 0x22 || i === 0x5c ? 1 : i >= 0x80 ? 2 : 0;
+// ---------------------------------------------------------------- tables
 
 const enc = new TextEncoder();
 const ascii = (s: string): Uint8Array => enc.encode(s);
+
+const B64_CODES = ascii('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+const HEX = ascii('0123456789abcdef');
+
+/** Per byte: 0 copies as is (printable ASCII but `"` and `\`, and DEL); anything else takes the slow path. */
+const PLAIN = new Uint8Array(256);
+for (let i = 0; i < 256; i++) PLAIN[i] = i >= 0x20 && i < 0x80 && i !== 0x22 && i !== 0x5c ? 0 : 1;
+
+/** The letter of a two-character escape (`\n` …), or 0 for `\u00XX`. */
+const SHORT_ESCAPE = new Uint8Array(0x60);
+SHORT_ESCAPE[0x22] = 0x22; // \"
+SHORT_ESCAPE[0x5c] = 0x5c; // \\
+SHORT_ESCAPE[0x0a] = 0x6e; // \n
+SHORT_ESCAPE[0x0d] = 0x72; // \r
+SHORT_ESCAPE[0x09] = 0x74; // \t
+SHORT_ESCAPE[0x08] = 0x62; // \b
+SHORT_ESCAPE[0x0c] = 0x66; // \f
+
+/**
+ * Strict UTF-8 (Unicode table 3-7, what TextDecoder's fatal mode accepts):
+ * per lead byte, the sequence length (0: not a lead byte) and the range of
+ * its second byte, which rules out overlongs (E0 80…, F0 80…), surrogates
+ * (ED A0…) and code points past U+10FFFF (F4 90…, F5…).
+ */
+const UTF8_LEN = new Uint8Array(256);
+const UTF8_LO = new Uint8Array(256);
+const UTF8_HI = new Uint8Array(256);
+for (let c = 0xc2; c <= 0xf4; c++) {
+  UTF8_LEN[c] = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+  UTF8_LO[c] = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+  UTF8_HI[c] = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+}
+
+/** Input bytes per output step: bounds how far the buffer grows for one long byte string. */
+const TEXT_STEP = 1 << 14;
+const B64_STEP = 3 << 14;
+const EMPTY = new Uint8Array(0);
+
+/** True when `b[i, to)` (the start of a sequence led by `b[i]`, cut short) can still become valid UTF-8. */
+function validPrefix(b: Uint8Array, i: number, to: number): boolean {
+  const c = b[i]!;
+  if (UTF8_LEN[c] === 0) return false;
+  if (i + 1 < to) {
+    const c1 = b[i + 1]!;
+    if (c1 < UTF8_LO[c]! || c1 > UTF8_HI[c]!) return false;
+    for (let k = i + 2; k < to; k++) if ((b[k]! & 0xc0) !== 0x80) return false;
+  }
+  return true;
+}
+
+/**
+ * Strict UTF-8 check of `b[from, to)`: -1 when the bytes are not UTF-8;
+ * otherwise the number of bytes at the end that begin a sequence the range
+ * cuts short (a valid prefix, to be completed by what follows), 0 when the
+ * range is complete, valid UTF-8.
+ */
+export function utf8Check(b: Uint8Array, from = 0, to = b.length): number {
+  let i = from;
+  while (i < to) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = UTF8_LEN[c]!;
+    if (n === 0) return -1;
+    if (i + n > to) return validPrefix(b, i, to) ? to - i : -1;
+    const c1 = b[i + 1]!;
+    if (c1 < UTF8_LO[c]! || c1 > UTF8_HI[c]!) return -1;
+    if (n > 2 && (b[i + 2]! & 0xc0) !== 0x80) return -1;
+    if (n > 3 && (b[i + 3]! & 0xc0) !== 0x80) return -1;
+    i += n;
+  }
+  return 0;
+}
+
+/** True when `b` is valid UTF-8 (exactly what `new TextDecoder('utf-8', {fatal: true})` accepts). */
+export function isUtf8(b: Uint8Array): boolean {
+  return utf8Check(b, 0, b.length) === 0;
+}
 
 const LIT = {
   db: ascii('{"db":'),
@@ -59,24 +143,43 @@ const LIT = {
   ninf: ascii('"-inf"'),
   nan: ascii('"nan"'),
   negZero: ascii('-0'),
+  endLine: ascii('}\n'),
 };
 
-/** Synchronous JSON Lines writer: `write()` events, `take()` output chunks. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/**
+ * Synchronous JSON Lines writer: `write()` events in order, `take()` the
+ * finished output chunks (about 64 KiB each) whenever convenient, `end()`
+ * once after the last event, then `take()` the rest.
+ */
 export class JsonlWriter extends ChunkedOutput {
   private readonly forceB64: boolean;
   private readonly meta: boolean;
-  /** Current record writes byte strings as base64. */
+  /** The current record writes byte strings as base64. */
   private b64 = false;
   /** Set when a byte string was not valid UTF-8 in text mode. */
   private bad = false;
+  /** Output may leave the buffer in the middle of the current record (streamed records only). */
+  private flushable = false;
 
   // Streamed record state.
   private pendingStart: KeyStartEvent | null = null;
   private open: KeyStartEvent | null = null;
+  /** No element of the streamed value written yet (a comma goes before every later one). */
   private first = true;
-  private carry = new Uint8Array(3);
+  /** Base64 of a streamed string: 0–2 bytes waiting for the rest of their triple. */
+  private readonly carry = new Uint8Array(3);
   private carryLen = 0;
-  private fieldTtls: Array<[Uint8Array, number]> = [];
+  /** Text of a streamed string: the start of a UTF-8 sequence cut by a chunk edge. */
+  private readonly partial = new Uint8Array(4);
+  private partialLen = 0;
+  /** Field expiries of a streamed hash, written after its value: raw field bytes and times. */
+  private ttlBytes = EMPTY;
+  private ttlUsed = 0;
+  private ttlSizes: number[] = [];
+  private ttlTimes: number[] = [];
 
   constructor(options: JsonlOptions = {}) {
     super();
@@ -89,18 +192,12 @@ export class JsonlWriter extends ChunkedOutput {
    * and releases the last, partly filled chunk to `take()`.
    */
   end(): void {
-    if (this.open || this.pendingStart) {
-      const k = (this.open ?? this.pendingStart)!;
-      throw new RdbkitError('OUTPUT', 'events ended inside a streamed value', { db: k.db, key: k.key });
-    }
-    if (this.pos > 0) this.flushBuffer();
+    const k = this.open ?? this.pendingStart;
+    if (k !== null) throw new RdbkitError('OUTPUT', 'events ended inside a streamed value', { db: k.db, key: k.key });
+    this.flushBuffer();
   }
 
-  // ----------------------------------------------------------- values
-
-  private num(n: number): void {
-    this.ascii(String(n));
-  }
+  // ----------------------------------------------------------- numbers
 
   /** Writes a non-negative safe integer's digits without making a string. */
   private digits(n: number): void {
@@ -121,12 +218,25 @@ export class JsonlWriter extends ChunkedOutput {
     }
   }
 
+  /** An integer as a JSON number (a decimal string past 2^53 - 1). */
+  private int(n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.int64(n);
+    } else if (n < 0) {
+      this.u8(0x2d);
+      this.digits(-n);
+    } else {
+      this.digits(n);
+    }
+  }
+
   /**
-   * A double as the shortest decimal that reads back as the same double
-   * (what `String(v)` gives). Fast path, without making a string: values
-   * that are exactly k/1000 for an integer k below 2^53. Division is
-   * correctly rounded, so the decimal "k/1000" reads back as `v`, and no
-   * shorter decimal does (it would also have ≤ 3 decimals, hence be k/1000).
+   * A finite double as the shortest decimal that reads back as the same
+   * double (what `String(v)` gives). Fast path, without making a string:
+   * values that are exactly k/1000 for an integer k, below 1e12. Division is
+   * correctly rounded, so "k/1000" reads back as `v`; no shorter decimal
+   * does, since it would also have at most 3 decimals, hence be some
+   * k'/1000, and distinct k'/1000 below 1e12 are distinct doubles.
    */
   private double(v: number): void {
     const a = v < 0 ? -v : v;
@@ -134,9 +244,9 @@ export class JsonlWriter extends ChunkedOutput {
       const k = Math.round(a * 1000);
       if (k / 1000 === a) {
         if (v < 0) this.u8(0x2d);
-        const int = Math.floor(k / 1000);
-        let frac = k - int * 1000;
-        this.digits(int);
+        const whole = Math.floor(k / 1000);
+        let frac = k - whole * 1000;
+        this.digits(whole);
         if (frac !== 0) {
           this.u8(0x2e);
           let div = 100;
@@ -153,165 +263,215 @@ export class JsonlWriter extends ChunkedOutput {
     this.ascii(String(v));
   }
 
+  /** A 64-bit integer: a JSON number when safe, else a decimal string. */
   private int64(v: Int64): void {
     if (typeof v === 'number') {
-      if (Number.isSafeInteger(v)) this.num(v);
-      else this.ascii(`"${BigInt(v)}"`);
-    } else if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) {
-      this.ascii(v.toString());
+      if (Number.isSafeInteger(v)) {
+        if (v < 0) this.u8(0x2d);
+        this.digits(v < 0 ? -v : v);
+      } else if (Number.isInteger(v)) {
+        this.ascii(`"${BigInt(v)}"`);
+      } else {
+        this.bytes(LIT.nul); // not an integer: no 64-bit field decodes to this
+      }
+    } else if (v <= MAX_SAFE && v >= MIN_SAFE) {
+      this.int(Number(v));
     } else {
       this.ascii(`"${v}"`);
     }
   }
 
+  /** A zset score: round-tripping JSON number, `-0`, or "inf" / "-inf" / "nan". */
   private score(v: number): void {
     if (v === Infinity) this.bytes(LIT.inf);
     else if (v === -Infinity) this.bytes(LIT.ninf);
-    else if (Number.isNaN(v)) this.bytes(LIT.nan);
+    else if (v !== v) this.bytes(LIT.nan);
     else if (v === 0 && 1 / v < 0) this.bytes(LIT.negZero);
     else this.double(v);
   }
 
+  /** A stream ID as `"ms-seq"`. */
   private id(id: StreamId): void {
-    this.ascii(`"${id.ms}-${id.seq}"`);
+    this.u8(0x22);
+    this.idPart(id.ms);
+    this.u8(0x2d);
+    this.idPart(id.seq);
+    this.u8(0x22);
   }
+
+  private idPart(v: Int64): void {
+    if (typeof v === 'number' && v >= 0 && Number.isSafeInteger(v)) this.digits(v);
+    else this.ascii(BigInt(v).toString());
+  }
+
+  // ----------------------------------------------------------- byte strings
 
   /** A byte string as a JSON string, in the record's mode. */
   private str(b: Uint8Array): void {
     this.u8(0x22);
     if (this.b64) this.base64Body(b, true);
-    else this.textBody(b, 0, b.length);
+    else this.textBody(b, 0, b.length, false);
     this.u8(0x22);
   }
 
+  /** A byte string or null. */
+  private strOrNull(b: Uint8Array | null): void {
+    if (b === null) this.bytes(LIT.nul);
+    else this.str(b);
+  }
+
   /**
-   * Writes `b[from, to)` as escaped JSON text. Returns the number of bytes
-   * left unwritten at the end because they start an incomplete UTF-8
-   * sequence (only when `partialOk`); sets `bad` on invalid UTF-8.
+   * Writes `b[from, to)` as the inside of a JSON string. With `partialOk`, a
+   * UTF-8 sequence cut short by `to` is left unwritten and its length
+   * returned (when it is a valid prefix); otherwise returns 0. Sets `bad`
+   * and stops on invalid UTF-8 (the caller rewinds or throws).
    */
-  private textBody(b: Uint8Array, from: number, to: number, partialOk = false): number {
-    // Worst case: every byte becomes \u00XX.
-    this.ensure((to - from) * 6);
-    const out = this.buf;
-    let p = this.pos;
-    let i = from;
+  private textBody(b: Uint8Array, from: number, to: number, partialOk: boolean): number {
     // Long strings: find plain runs four bytes at a time.
     const dv = to - from >= 32 ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null;
+    let i = from;
     while (i < to) {
-      // Copy a run of plain bytes.
-      let j = i;
-      if (dv !== null) {
-        const stop = to - 4;
-        while (j <= stop) {
-          const w = dv.getUint32(j, true);
-          const x = w ^ 0x22222222;
-          const y = w ^ 0x5c5c5c5c;
-          // Any byte ≥ 0x80, < 0x20, '"' or '\\' (the "has less than" and "has zero" bit tricks).
-          if ((w | ((w - 0x20202020) & ~w) | ((x - 0x01010101) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) break;
-          j += 4;
+      const stepEnd = to - i > TEXT_STEP ? i + TEXT_STEP : to;
+      // Worst case: every byte becomes \u00XX; a sequence begun before stepEnd may run 3 bytes past it.
+      this.ensure((stepEnd - i) * 6 + 8);
+      const out = this.buf;
+      let p = this.pos;
+      while (i < stepEnd) {
+        // Copy a run of plain bytes.
+        let j = i;
+        if (dv !== null && PLAIN[b[j]!] === 0) {
+          const stop = stepEnd - 4;
+          while (j <= stop) {
+            const w = dv.getUint32(j, true);
+            const x = w ^ 0x22222222;
+            const y = w ^ 0x5c5c5c5c;
+            // Any byte ≥ 0x80, < 0x20, '"' or '\\' ("has less than" / "has zero byte" bit tricks).
+            if ((w | ((w - 0x20202020) & ~w) | ((x - 0x01010101) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) break;
+            j += 4;
+          }
         }
-      }
-      while (j < to && CLASS[b[j]!] === 0) j++;
-      if (j > i) {
-        if (j - i > 32) out.set(b.subarray(i, j), p);
-        else for (let k = i; k < j; k++) out[p + k - i] = b[k]!;
-        p += j - i;
-        i = j;
-        if (i >= to) break;
-      }
-      const c = b[i]!;
-      if (c < 0x80) {
-        out[p++] = 0x5c;
-        switch (c) {
-          case 0x22: out[p++] = 0x22; break;
-          case 0x5c: out[p++] = 0x5c; break;
-          case 0x0a: out[p++] = 0x6e; break;
-          case 0x0d: out[p++] = 0x72; break;
-          case 0x09: out[p++] = 0x74; break;
-          case 0x08: out[p++] = 0x62; break;
-          case 0x0c: out[p++] = 0x66; break;
-          default:
+        while (j < stepEnd && PLAIN[b[j]!] === 0) j++;
+        if (j > i) {
+          if (j - i > 32) out.set(b.subarray(i, j), p);
+          else for (let k = i; k < j; k++) out[p + k - i] = b[k]!;
+          p += j - i;
+          i = j;
+          if (i >= stepEnd) break;
+        }
+        const c = b[i]!;
+        if (c < 0x80) {
+          out[p++] = 0x5c;
+          const e = SHORT_ESCAPE[c]!;
+          if (e !== 0) {
+            out[p++] = e;
+          } else {
             out[p++] = 0x75; out[p++] = 0x30; out[p++] = 0x30;
             out[p++] = HEX[c >> 4]!; out[p++] = HEX[c & 15]!;
+          }
+          i++;
+          continue;
         }
-        i++;
-        continue;
+        // A multi-byte sequence, checked strictly.
+        const n = UTF8_LEN[c]!;
+        if (n === 0) return this.fail(p);
+        if (i + n > to) {
+          this.pos = p;
+          if (partialOk && validPrefix(b, i, to)) return to - i;
+          return this.fail(p);
+        }
+        const c1 = b[i + 1]!;
+        if (c1 < UTF8_LO[c]! || c1 > UTF8_HI[c]!) return this.fail(p);
+        if (n === 2) {
+          out[p++] = c; out[p++] = c1;
+        } else {
+          const c2 = b[i + 2]!;
+          if ((c2 & 0xc0) !== 0x80) return this.fail(p);
+          if (n === 3) {
+            if (c === 0xe2 && c1 === 0x80 && (c2 === 0xa8 || c2 === 0xa9)) {
+              // U+2028 / U+2029: valid JSON raw, but not inside JavaScript source.
+              out[p++] = 0x5c; out[p++] = 0x75; out[p++] = 0x32; out[p++] = 0x30; out[p++] = 0x32;
+              out[p++] = c2 === 0xa8 ? 0x38 : 0x39;
+            } else {
+              out[p++] = c; out[p++] = c1; out[p++] = c2;
+            }
+          } else {
+            const c3 = b[i + 3]!;
+            if ((c3 & 0xc0) !== 0x80) return this.fail(p);
+            out[p++] = c; out[p++] = c1; out[p++] = c2; out[p++] = c3;
+          }
+        }
+        i += n;
       }
-      // Multi-byte UTF-8: validate strictly (as TextDecoder fatal does).
-      let need: number;
-      let min: number;
-      let cp: number;
-      if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; cp = c & 0x1f; }
-      else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; cp = c & 0x0f; }
-      else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; cp = c & 0x07; }
-      else { this.bad = true; this.pos = p; return 0; }
-      if (i + need >= to) {
-        // The sequence is cut by the end of this piece.
-        let ok = true;
-        for (let k = i + 1; k < to; k++) if ((b[k]! & 0xc0) !== 0x80) ok = false;
-        this.pos = p;
-        if (ok && partialOk) return to - i;
-        this.bad = true;
-        return 0;
-      }
-      for (let k = 1; k <= need; k++) {
-        const cc = b[i + k]!;
-        if ((cc & 0xc0) !== 0x80) { this.bad = true; this.pos = p; return 0; }
-        cp = (cp << 6) | (cc & 0x3f);
-      }
-      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) { this.bad = true; this.pos = p; return 0; }
-      if (cp === 0x2028 || cp === 0x2029) {
-        out[p++] = 0x5c; out[p++] = 0x75; out[p++] = 0x32; out[p++] = 0x30; out[p++] = 0x32; out[p++] = cp === 0x2028 ? 0x38 : 0x39;
-      } else {
-        for (let k = 0; k <= need; k++) out[p++] = b[i + k]!;
-      }
-      i += need + 1;
+      this.pos = p;
+      if (this.flushable && p >= OUTPUT_CHUNK) this.flushBuffer();
     }
-    this.pos = p;
     return 0;
   }
 
-  /** Writes base64 of `b`; with `final` false, keeps 0–2 trailing bytes in `carry`. */
+  private fail(p: number): 0 {
+    this.pos = p;
+    this.bad = true;
+    return 0;
+  }
+
+  /** Writes base64 of `b`; unless `final`, keeps 0–2 trailing bytes in `carry` for the next piece. */
   private base64Body(b: Uint8Array, final: boolean): void {
-    let src = b;
+    const n = b.length;
+    let i = 0;
     if (this.carryLen > 0) {
-      src = new Uint8Array(this.carryLen + b.length);
-      src.set(this.carry.subarray(0, this.carryLen), 0);
-      src.set(b, this.carryLen);
+      // Complete the triple begun by the previous piece.
+      while (this.carryLen < 3 && i < n) this.carry[this.carryLen++] = b[i++]!;
+      if (this.carryLen < 3) {
+        if (final) {
+          this.base64Tail(this.carry, 0, this.carryLen);
+          this.carryLen = 0;
+        }
+        return;
+      }
+      this.base64Tail(this.carry, 0, 3);
       this.carryLen = 0;
     }
-    const n = src.length;
-    const whole = n - (n % 3);
-    const keep = final ? 0 : n - whole;
-    this.ensure(Math.ceil(n / 3) * 4 + 4);
+    const rest = (n - i) % 3;
+    const whole = n - rest;
+    while (i < whole) {
+      const stepEnd = whole - i > B64_STEP ? i + B64_STEP : whole;
+      this.ensure(((stepEnd - i) / 3) * 4);
+      const out = this.buf;
+      let p = this.pos;
+      for (; i < stepEnd; i += 3) {
+        const v = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+        out[p++] = B64_CODES[v >> 18]!;
+        out[p++] = B64_CODES[(v >> 12) & 63]!;
+        out[p++] = B64_CODES[(v >> 6) & 63]!;
+        out[p++] = B64_CODES[v & 63]!;
+      }
+      this.pos = p;
+      if (this.flushable && p >= OUTPUT_CHUNK) this.flushBuffer();
+    }
+    if (rest > 0) {
+      if (final) {
+        this.base64Tail(b, whole, rest);
+      } else {
+        for (let k = 0; k < rest; k++) this.carry[k] = b[whole + k]!;
+        this.carryLen = rest;
+      }
+    }
+  }
+
+  /** Base64 of 1–3 bytes at `b[i]`, padded. */
+  private base64Tail(b: Uint8Array, i: number, count: number): void {
+    this.ensure(4);
     const out = this.buf;
     let p = this.pos;
-    let i = 0;
-    for (; i < whole; i += 3) {
-      const v = (src[i]! << 16) | (src[i + 1]! << 8) | src[i + 2]!;
-      out[p++] = B64_CODES[v >> 18]!;
-      out[p++] = B64_CODES[(v >> 12) & 63]!;
-      out[p++] = B64_CODES[(v >> 6) & 63]!;
-      out[p++] = B64_CODES[v & 63]!;
-    }
-    if (keep > 0) {
-      for (let k = 0; k < keep; k++) this.carry[k] = src[whole + k]!;
-      this.carryLen = keep;
-    } else if (n - whole === 1) {
-      const v = src[whole]! << 16;
-      out[p++] = B64_CODES[v >> 18]!;
-      out[p++] = B64_CODES[(v >> 12) & 63]!;
-      out[p++] = 0x3d;
-      out[p++] = 0x3d;
-    } else if (n - whole === 2) {
-      const v = (src[whole]! << 16) | (src[whole + 1]! << 8);
-      out[p++] = B64_CODES[v >> 18]!;
-      out[p++] = B64_CODES[(v >> 12) & 63]!;
-      out[p++] = B64_CODES[(v >> 6) & 63]!;
-      out[p++] = 0x3d;
-    }
+    const v = (b[i]! << 16) | (count > 1 ? b[i + 1]! << 8 : 0) | (count > 2 ? b[i + 2]! : 0);
+    out[p++] = B64_CODES[v >> 18]!;
+    out[p++] = B64_CODES[(v >> 12) & 63]!;
+    out[p++] = count > 1 ? B64_CODES[(v >> 6) & 63]! : 0x3d;
+    out[p++] = count > 2 ? B64_CODES[v & 63]! : 0x3d;
     this.pos = p;
   }
+
+  // ----------------------------------------------------------- values
 
   private bytesArray(items: Uint8Array[], first: boolean): void {
     for (let i = 0; i < items.length; i++) {
@@ -345,21 +505,11 @@ export class JsonlWriter extends ChunkedOutput {
     }
   }
 
-  private fieldExpiries(pairs: Array<[Uint8Array, number]>): void {
-    if (pairs.length === 0) return;
-    this.bytes(LIT.fieldExpireAt);
-    for (let i = 0; i < pairs.length; i++) {
-      if (i > 0) this.u8(0x2c);
-      this.str(pairs[i]![0]);
-      this.u8(0x3a);
-      this.num(pairs[i]![1]);
-    }
-    this.u8(0x7d);
-  }
-
-  private streamEntries(entries: StreamEntry[], first: boolean): void {
+  /** Stream entries, tombstones left out; returns whether nothing was written (`first` carried on). */
+  private streamEntries(entries: StreamEntry[], first: boolean): boolean {
     let f = first;
-    for (const e of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       if (e.deleted) continue;
       if (!f) this.u8(0x2c);
       f = false;
@@ -370,9 +520,9 @@ export class JsonlWriter extends ChunkedOutput {
       this.bytesArray(e.fields, true);
       this.u8(0x5d);
       this.u8(0x5d);
-      if (this.bad) return;
+      if (this.bad) break;
     }
-    this.first = f;
+    return f;
   }
 
   private streamMeta(m: StreamMeta): void {
@@ -381,10 +531,10 @@ export class JsonlWriter extends ChunkedOutput {
     this.ascii(',"lastId":');
     this.id(m.lastId);
     this.ascii(',"firstId":');
-    if (m.firstId) this.id(m.firstId);
+    if (m.firstId !== null) this.id(m.firstId);
     else this.bytes(LIT.nul);
     this.ascii(',"maxDeletedId":');
-    if (m.maxDeletedId) this.id(m.maxDeletedId);
+    if (m.maxDeletedId !== null) this.id(m.maxDeletedId);
     else this.bytes(LIT.nul);
     this.ascii(',"entriesAdded":');
     if (m.entriesAdded === null) this.bytes(LIT.nul);
@@ -407,8 +557,7 @@ export class JsonlWriter extends ChunkedOutput {
         this.ascii('{"id":');
         this.id(pe.id);
         this.ascii(',"consumer":');
-        if (pe.consumer) this.str(pe.consumer);
-        else this.bytes(LIT.nul);
+        this.strOrNull(pe.consumer);
         this.ascii(',"deliveryTime":');
         this.int64(pe.deliveryTime);
         this.ascii(',"deliveryCount":');
@@ -441,7 +590,7 @@ export class JsonlWriter extends ChunkedOutput {
   /** `{"db":N[,"bytes":"base64"],"key":…,"type":"T"[,"expireAt":ms],"value":` */
   private head(db: number, key: Uint8Array, type: string, expireAt: number | null): void {
     this.bytes(LIT.db);
-    this.num(db);
+    this.int(db);
     if (this.b64) this.bytes(LIT.bytesB64);
     this.bytes(LIT.key);
     this.str(key);
@@ -449,7 +598,7 @@ export class JsonlWriter extends ChunkedOutput {
     this.ascii(type);
     if (expireAt !== null) {
       this.bytes(LIT.expireAt);
-      this.num(expireAt);
+      this.int64(expireAt);
       this.bytes(LIT.value);
     } else {
       this.bytes(LIT.valueQ);
@@ -458,6 +607,7 @@ export class JsonlWriter extends ChunkedOutput {
 
   private keyRecord(ev: KeyEvent): void {
     this.head(ev.db, ev.key, ev.dataType, ev.expireAt);
+    if (this.bad) return;
     switch (ev.dataType) {
       case 'string':
         this.str(ev.value);
@@ -478,10 +628,19 @@ export class JsonlWriter extends ChunkedOutput {
         this.hashItems(ev.value, true);
         this.u8(0x7d);
         const ttl = ev.fieldExpireAt;
-        if (ttl) {
-          const pairs: Array<[Uint8Array, number]> = [];
-          for (let i = 0; i < ttl.length; i++) if (ttl[i] !== null) pairs.push([ev.value[i]![0], ttl[i]!]);
-          this.fieldExpiries(pairs);
+        if (ttl !== null && !this.bad) {
+          let any = false;
+          for (let i = 0; i < ttl.length && i < ev.value.length; i++) {
+            const t = ttl[i];
+            if (t === null || t === undefined) continue;
+            if (any) this.u8(0x2c);
+            else this.bytes(LIT.fieldExpireAt);
+            any = true;
+            this.str(ev.value[i]![0]);
+            this.u8(0x3a);
+            this.int64(t);
+          }
+          if (any) this.u8(0x7d);
         }
         break;
       }
@@ -493,274 +652,392 @@ export class JsonlWriter extends ChunkedOutput {
         this.u8(0x7d);
         break;
       case 'module':
-        this.ascii('{"module":');
-        this.ascii(JSON.stringify(ev.value.module));
-        this.ascii(',"encver":');
-        this.num(ev.value.encver);
-        this.ascii(',"payload":"');
-        this.base64Body(ev.value.payload, true);
-        this.ascii('"}');
+        this.moduleValue(ev.value.module, ev.value.encver, ev.value.payload);
         break;
     }
-    this.u8(0x7d);
-    this.u8(0x0a);
+    this.bytes(LIT.endLine);
   }
 
-  /** Writes a record with the bytes rule: text first, base64 when any byte string is not UTF-8. */
-  private record(fn: () => void): void {
+  /** `{"module":"name","encver":n,"payload":"base64"}` — the payload is always base64. */
+  private moduleValue(module: string, encver: number, payload: Uint8Array): void {
+    this.ascii('{"module":');
+    this.jsString(module);
+    this.ascii(',"encver":');
+    this.int(encver);
+    this.ascii(',"payload":"');
+    this.base64Body(payload, true);
+    this.ascii('"}');
+  }
+
+  /** A JS string (module names, magic) as a JSON string. */
+  private jsString(s: string): void {
+    this.bytes(enc.encode(JSON.stringify(s)));
+  }
+
+  /**
+   * Writes a whole record (a key, or a meta record holding byte strings)
+   * with the bytes rule: as text first; when a byte string is not UTF-8,
+   * rewound to the record start and rewritten as base64.
+   */
+  private record(ev: RdbEvent): void {
     const start = this.pos;
     this.b64 = this.forceB64;
     this.bad = false;
-    fn();
+    if (ev.type === 'key') this.keyRecord(ev);
+    else this.metaBytes(ev);
     if (this.bad) {
       this.pos = start;
       this.b64 = true;
       this.bad = false;
-      fn();
+      if (ev.type === 'key') this.keyRecord(ev);
+      else this.metaBytes(ev);
     }
     this.maybeFlush();
   }
 
   // ----------------------------------------------------------- streamed records
 
-  /** True when every byte string of the chunk is valid UTF-8 (string chunks may end mid-sequence). */
-  private chunkIsText(ev: KeyChunkEvent): boolean {
-    const save = this.pos;
-    const first = this.first;
-    this.bad = false;
-    this.b64 = false;
-    // Validate by writing into the buffer and rewinding.
+  /** True when every byte string of a first chunk is UTF-8 (a string chunk may end inside a sequence). */
+  private static chunkIsText(ev: KeyChunkEvent): boolean {
     switch (ev.dataType) {
       case 'string':
-        this.textBody(ev.value, 0, ev.value.length, true);
-        break;
+        return utf8Check(ev.value) >= 0;
       case 'list':
       case 'set':
-        this.bytesArray(ev.value, true);
-        break;
+        for (const b of ev.value) if (!isUtf8(b)) return false;
+        return true;
       case 'zset':
-        this.zsetItems(ev.value, true);
-        break;
+        for (const e of ev.value) if (!isUtf8(e[0])) return false;
+        return true;
       case 'hash':
-        this.hashItems(ev.value, true);
-        break;
+        for (const e of ev.value) if (!isUtf8(e[0]) || !isUtf8(e[1])) return false;
+        return true;
       case 'stream':
-        this.streamEntries(ev.value, true);
-        break;
+        for (const e of ev.value) {
+          if (e.deleted) continue;
+          for (const f of e.fields) if (!isUtf8(f)) return false;
+        }
+        return true;
     }
-    this.pos = save;
-    this.first = first;
-    const ok = !this.bad;
-    this.bad = false;
-    return ok;
   }
 
   private startStreamed(s: KeyStartEvent, firstChunk: KeyChunkEvent | null): void {
-    let text = !this.forceB64;
-    if (text) {
-      this.b64 = false;
-      this.bad = false;
-      const save = this.pos;
-      this.str(s.key);
-      this.pos = save;
-      if (this.bad) text = false;
-      else if (firstChunk && !this.chunkIsText(firstChunk)) text = false;
-    }
-    this.b64 = !text;
+    this.b64 = this.forceB64 || !isUtf8(s.key) || (firstChunk !== null && !JsonlWriter.chunkIsText(firstChunk));
     this.bad = false;
     this.open = s;
     this.first = true;
     this.carryLen = 0;
-    this.partial = new Uint8Array(0);
-    this.fieldTtls = [];
+    this.partialLen = 0;
+    this.ttlUsed = 0;
+    this.ttlSizes = [];
+    this.ttlTimes = [];
+    this.flushable = true;
     this.head(s.db, s.key, s.dataType, s.expireAt);
     switch (s.dataType) {
       case 'string': this.u8(0x22); break;
       case 'hash': this.u8(0x7b); break;
       case 'stream': this.bytes(LIT.entries); break;
+      case 'module':
+        throw new RdbkitError('OUTPUT', 'a module value cannot be streamed', { db: s.db, key: s.key });
       default: this.u8(0x5b);
     }
   }
 
-  /** Bytes of an incomplete UTF-8 sequence at the end of the previous string chunk. */
-  private partial = new Uint8Array(0);
+  /** Text of one piece of a streamed string, completing a sequence cut by the previous edge. */
+  private stringPieceText(b: Uint8Array): void {
+    let from = 0;
+    if (this.partialLen > 0) {
+      const part = this.partial;
+      const need = UTF8_LEN[part[0]!]!;
+      while (this.partialLen < need && from < b.length) part[this.partialLen++] = b[from++]!;
+      if (this.partialLen < need) {
+        if (!validPrefix(part, 0, this.partialLen)) this.bad = true;
+        return;
+      }
+      this.textBody(part, 0, need, false);
+      this.partialLen = 0;
+      if (this.bad) return;
+    }
+    const left = this.textBody(b, from, b.length, true);
+    for (let k = 0; k < left; k++) this.partial[k] = b[b.length - left + k]!;
+    this.partialLen = left;
+  }
+
+  /** Keeps the field expiries of a streamed hash chunk for the end of the record (copies: no decoder buffer is held). */
+  private keepFieldExpiries(items: HashEntry[], ttl: Array<number | null>): void {
+    for (let i = 0; i < ttl.length && i < items.length; i++) {
+      const t = ttl[i];
+      if (t === null || t === undefined) continue;
+      const f = items[i]![0];
+      if (this.ttlUsed + f.length > this.ttlBytes.length) {
+        const nb = new Uint8Array(Math.max(1024, (this.ttlUsed + f.length) * 2));
+        nb.set(this.ttlBytes.subarray(0, this.ttlUsed));
+        this.ttlBytes = nb;
+      }
+      this.ttlBytes.set(f, this.ttlUsed);
+      this.ttlUsed += f.length;
+      this.ttlSizes.push(f.length);
+      this.ttlTimes.push(t);
+    }
+  }
 
   private chunk(ev: KeyChunkEvent): void {
     const key = this.open!;
+    if (ev.dataType !== key.dataType) {
+      throw new RdbkitError('OUTPUT', `a ${ev.dataType} chunk inside a streamed ${key.dataType} value`, { db: key.db, key: key.key });
+    }
     switch (ev.dataType) {
       case 'string':
         if (this.b64) this.base64Body(ev.value, false);
-        else {
-          let b = ev.value;
-          if (this.partial.length > 0) {
-            const m = new Uint8Array(this.partial.length + b.length);
-            m.set(this.partial);
-            m.set(b, this.partial.length);
-            b = m;
-          }
-          const left = this.textBody(b, 0, b.length, true);
-          this.partial = left > 0 ? b.slice(b.length - left) : new Uint8Array(0);
-        }
+        else this.stringPieceText(ev.value);
+        this.first = false;
         break;
       case 'list':
       case 'set':
         this.bytesArray(ev.value, this.first);
+        if (ev.value.length > 0) this.first = false;
         break;
       case 'zset':
         this.zsetItems(ev.value, this.first);
+        if (ev.value.length > 0) this.first = false;
         break;
       case 'hash':
         this.hashItems(ev.value, this.first);
-        if (ev.fieldExpireAt) {
-          for (let i = 0; i < ev.fieldExpireAt.length; i++) {
-            const t = ev.fieldExpireAt[i];
-            if (t !== null && t !== undefined) this.fieldTtls.push([ev.value[i]![0], t]);
-          }
-        }
+        if (ev.value.length > 0) this.first = false;
+        if (ev.fieldExpireAt !== null) this.keepFieldExpiries(ev.value, ev.fieldExpireAt);
         break;
       case 'stream':
-        this.streamEntries(ev.value, this.first);
+        this.first = this.streamEntries(ev.value, this.first);
         break;
     }
-    if (ev.dataType !== 'stream' && (ev.dataType === 'string' || ev.value.length > 0)) this.first = false;
     if (this.bad) {
-      throw new RdbkitError('OUTPUT', 'a value written as UTF-8 text has invalid UTF-8 past its first chunk; rerun with --bytes base64', { db: key.db, key: key.key });
+      throw new RdbkitError(
+        'OUTPUT',
+        'value is not valid UTF-8 past its first chunk, and its record was begun as UTF-8 text; use --bytes base64 (JsonlOptions.bytes = "base64")',
+        { db: key.db, key: key.key },
+      );
     }
-    // Streamed output may leave the buffer as it goes.
     this.maybeFlush();
   }
 
   private endStreamed(ev: KeyEndEvent): void {
     const key = this.open!;
+    if (ev.dataType !== key.dataType) {
+      throw new RdbkitError('OUTPUT', `a ${ev.dataType} end inside a streamed ${key.dataType} value`, { db: key.db, key: key.key });
+    }
     switch (ev.dataType) {
       case 'string':
-        if (this.b64) this.base64Body(new Uint8Array(0), true);
-        else if (this.partial.length > 0) {
-          throw new RdbkitError('OUTPUT', 'string value ends inside a UTF-8 sequence; rerun with --bytes base64', { db: key.db, key: key.key });
+        if (this.b64) {
+          if (this.carryLen > 0) this.base64Tail(this.carry, 0, this.carryLen);
+          this.carryLen = 0;
+        } else if (this.partialLen > 0) {
+          throw new RdbkitError(
+            'OUTPUT',
+            'value ends inside a UTF-8 sequence, and its record was begun as UTF-8 text; use --bytes base64 (JsonlOptions.bytes = "base64")',
+            { db: key.db, key: key.key },
+          );
         }
         this.u8(0x22);
         break;
       case 'hash':
         this.u8(0x7d);
-        this.fieldExpiries(this.fieldTtls);
+        if (this.ttlSizes.length > 0) {
+          this.bytes(LIT.fieldExpireAt);
+          let at0 = 0;
+          for (let i = 0; i < this.ttlSizes.length; i++) {
+            if (i > 0) this.u8(0x2c);
+            const size = this.ttlSizes[i]!;
+            this.str(this.ttlBytes.subarray(at0, at0 + size));
+            at0 += size;
+            this.u8(0x3a);
+            this.int64(this.ttlTimes[i]!);
+          }
+          this.u8(0x7d);
+        }
         break;
       case 'stream':
         this.u8(0x5d);
-        if (ev.stream) this.streamMeta(ev.stream);
+        if (ev.stream !== null) this.streamMeta(ev.stream);
         this.u8(0x7d);
         break;
       default:
         this.u8(0x5d);
     }
-    this.u8(0x7d);
-    this.u8(0x0a);
+    if (this.bad) {
+      // Stream group and consumer names arrive only now, after the record was begun as text.
+      throw new RdbkitError(
+        'OUTPUT',
+        'stream group or consumer names are not valid UTF-8, and the record was begun as UTF-8 text; use --bytes base64 (JsonlOptions.bytes = "base64")',
+        { db: key.db, key: key.key },
+      );
+    }
+    this.bytes(LIT.endLine);
     this.open = null;
-    this.fieldTtls = [];
+    this.flushable = false;
+    this.ttlSizes = [];
+    this.ttlTimes = [];
+    this.ttlUsed = 0;
+    if (this.ttlBytes.length > OUTPUT_CHUNK) this.ttlBytes = EMPTY;
     this.maybeFlush();
   }
 
   // ----------------------------------------------------------- meta records
 
-  private metaRecord(ev: RdbEvent): void {
+  /** `{"type":"T"[,"bytes":"base64"]` */
+  private metaHead(type: string): void {
+    this.ascii('{"type":"');
+    this.ascii(type);
+    this.u8(0x22);
+    if (this.b64) this.bytes(LIT.bytesB64);
+  }
+
+  private metaBytes(ev: RdbEvent): void {
     switch (ev.type) {
-      case 'header':
-        this.ascii(`{"type":"header","magic":"${ev.magic}","version":${ev.version}}\n`);
-        return;
       case 'aux':
-        return this.record(() => {
-          this.ascii('{"type":"aux"');
-          if (this.b64) this.bytes(LIT.bytesB64);
-          this.ascii(',"name":');
-          this.str(ev.name);
-          this.ascii(',"value":');
-          this.str(ev.value);
-          this.ascii('}\n');
-        });
+        this.metaHead('aux');
+        this.ascii(',"name":');
+        this.str(ev.name);
+        this.ascii(',"value":');
+        this.str(ev.value);
+        break;
       case 'function':
-        return this.record(() => {
-          this.ascii('{"type":"function"');
-          if (this.b64) this.bytes(LIT.bytesB64);
-          if (ev.opcode === 246) {
-            this.ascii(',"name":');
-            this.str(ev.name!);
-            this.ascii(',"engine":');
-            this.str(ev.engine!);
-            this.ascii(',"description":');
-            if (ev.description) this.str(ev.description);
-            else this.bytes(LIT.nul);
-          }
-          this.ascii(',"code":');
-          this.str(ev.code);
-          this.ascii('}\n');
-        });
-      case 'moduleAux':
-        this.ascii(`{"type":"moduleAux","module":${JSON.stringify(ev.module)},"encver":${ev.encver},"when":${ev.when},"payload":"`);
-        this.base64Body(ev.payload, true);
-        this.ascii('"}\n');
-        return;
-      case 'selectDb':
-        this.ascii(`{"type":"selectDb","db":${ev.db}}\n`);
-        return;
-      case 'resizeDb':
-        this.ascii(`{"type":"resizeDb","db":${ev.db},"keys":${ev.keys},"expires":${ev.expires}}\n`);
-        return;
-      case 'slotInfo':
-        this.ascii(`{"type":"slotInfo","db":${ev.db},"slot":${ev.slot},"keys":${ev.keys},"expires":${ev.expires}}\n`);
-        return;
+        this.metaHead('function');
+        if (ev.opcode === 246) {
+          this.ascii(',"name":');
+          this.strOrNull(ev.name);
+          this.ascii(',"engine":');
+          this.strOrNull(ev.engine);
+          this.ascii(',"description":');
+          this.strOrNull(ev.description);
+        }
+        this.ascii(',"code":');
+        this.str(ev.code);
+        break;
       case 'slotImport':
-        return this.record(() => {
-          this.ascii('{"type":"slotImport"');
-          if (this.b64) this.bytes(LIT.bytesB64);
-          this.ascii(',"job":');
-          this.str(ev.job);
-          this.ascii(`,"ranges":${JSON.stringify(ev.ranges)}}\n`);
-        });
-      case 'eof': {
-        const c = ev.storedChecksum === null ? 'null' : `"${ev.storedChecksum.toString(16).padStart(16, '0')}"`;
-        this.ascii(`{"type":"eof","checksum":${c},"verified":${ev.verified}}\n`);
-        return;
-      }
-      case 'trailing':
-        this.ascii(`{"type":"trailing","length":${ev.length}}\n`);
-        return;
+        this.metaHead('slotImport');
+        this.ascii(',"job":');
+        this.str(ev.job);
+        this.ascii(',"ranges":[');
+        for (let i = 0; i < ev.ranges.length; i++) {
+          if (i > 0) this.u8(0x2c);
+          const r = ev.ranges[i]!;
+          this.u8(0x5b);
+          this.int(r[0]);
+          this.u8(0x2c);
+          this.int(r[1]);
+          this.u8(0x5d);
+        }
+        this.u8(0x5d);
+        break;
       default:
         return;
     }
+    this.bytes(LIT.endLine);
+  }
+
+  private metaRecord(ev: RdbEvent): void {
+    switch (ev.type) {
+      case 'header':
+        this.ascii('{"type":"header","magic":');
+        this.jsString(ev.magic);
+        this.ascii(',"version":');
+        this.int(ev.version);
+        break;
+      case 'aux':
+      case 'function':
+      case 'slotImport':
+        this.record(ev);
+        return;
+      case 'moduleAux':
+        this.ascii('{"type":"moduleAux","module":');
+        this.jsString(ev.module);
+        this.ascii(',"encver":');
+        this.int(ev.encver);
+        this.ascii(',"when":');
+        this.int(ev.when);
+        this.ascii(',"payload":"');
+        this.base64Body(ev.payload, true);
+        this.u8(0x22);
+        break;
+      case 'selectDb':
+        this.ascii('{"type":"selectDb","db":');
+        this.int(ev.db);
+        break;
+      case 'resizeDb':
+        this.ascii('{"type":"resizeDb","db":');
+        this.int(ev.db);
+        this.ascii(',"keys":');
+        this.int(ev.keys);
+        this.ascii(',"expires":');
+        this.int(ev.expires);
+        break;
+      case 'slotInfo':
+        this.ascii('{"type":"slotInfo","db":');
+        this.int(ev.db);
+        this.ascii(',"slot":');
+        this.int(ev.slot);
+        this.ascii(',"keys":');
+        this.int(ev.keys);
+        this.ascii(',"expires":');
+        this.int(ev.expires);
+        break;
+      case 'eof':
+        this.ascii('{"type":"eof","checksum":');
+        if (ev.storedChecksum === null) this.bytes(LIT.nul);
+        else this.ascii(`"${ev.storedChecksum.toString(16).padStart(16, '0')}"`);
+        this.ascii(ev.verified ? ',"verified":true' : ',"verified":false');
+        break;
+      case 'trailing':
+        this.ascii('{"type":"trailing","length":');
+        this.int(ev.length);
+        break;
+      default:
+        return;
+    }
+    this.bytes(LIT.endLine);
+    this.maybeFlush();
   }
 
   // ----------------------------------------------------------- dispatch
 
-  /** Writes one event. */
+  /** Writes one event. Throws an `OUTPUT` RdbkitError when a record cannot be written losslessly or events are out of order. */
   write(ev: RdbEvent): void {
+    if ((this.open !== null || this.pendingStart !== null) && ev.type !== 'keyChunk' && ev.type !== 'keyEnd') {
+      const k = (this.open ?? this.pendingStart)!;
+      throw new RdbkitError('OUTPUT', `a ${ev.type} event inside a streamed value (keyEnd missing)`, { db: k.db, key: k.key });
+    }
     switch (ev.type) {
       case 'key':
-        this.record(() => this.keyRecord(ev));
+        this.record(ev);
         return;
       case 'keyStart':
+        // Written with the first chunk, which decides text or base64.
         this.pendingStart = ev;
         return;
       case 'keyChunk':
-        if (this.pendingStart) {
-          this.startStreamed(this.pendingStart, ev);
+        if (this.pendingStart !== null) {
+          const s = this.pendingStart;
           this.pendingStart = null;
+          this.startStreamed(s, ev);
         }
-        if (!this.open) throw new RdbkitError('OUTPUT', 'keyChunk without keyStart', { db: ev.db, key: ev.key });
+        if (this.open === null) throw new RdbkitError('OUTPUT', 'keyChunk without keyStart', { db: ev.db, key: ev.key });
         this.chunk(ev);
         return;
       case 'keyEnd':
-        if (this.pendingStart) {
-          this.startStreamed(this.pendingStart, null);
+        if (this.pendingStart !== null) {
+          const s = this.pendingStart;
           this.pendingStart = null;
+          this.startStreamed(s, null);
         }
-        if (!this.open) throw new RdbkitError('OUTPUT', 'keyEnd without keyStart', { db: ev.db, key: ev.key });
+        if (this.open === null) throw new RdbkitError('OUTPUT', 'keyEnd without keyStart', { db: ev.db, key: ev.key });
         this.endStreamed(ev);
         return;
       case 'keySkipped':
         return;
       default:
         if (this.meta) {
+          this.b64 = this.forceB64;
           this.metaRecord(ev);
-          this.maybeFlush();
         }
     }
   }
@@ -768,12 +1045,13 @@ export class JsonlWriter extends ChunkedOutput {
 
 /**
  * Turns events into JSON Lines output chunks (about 64 KiB each), pulling
- * events only as fast as the consumer takes output.
+ * events only as fast as the consumer takes output. Chunks are fresh copies
+ * the caller may keep.
  */
 export async function* writeJsonl(
   events: AsyncIterable<RdbEvent> | Iterable<RdbEvent>,
   options: JsonlOptions = {},
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Uint8Array, void, undefined> {
   const w = new JsonlWriter(options);
   for await (const ev of events) {
     w.write(ev);
