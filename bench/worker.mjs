@@ -1,60 +1,128 @@
-// One measurement in its own process: node bench/worker.mjs MODE FILE
-// Prints one JSON line: { mode, seconds, bytes, keys, check }.
+// One in-process measurement in its own process:
+//   node bench/worker.mjs MODE FILE
+// Prints one JSON line: { mode, seconds, cpuSeconds, bytes, keys, ..., maxRSSKiB }.
+// `seconds` and `cpuSeconds` (user + system) run from opening the file to the
+// last byte handled (start-up and module loading excluded); maxRSSKiB is
+// process.resourceUsage().maxRSS, for the whole process.
+// The library is imported from the built dist/ (or the snapshot of it that
+// bench/run.mjs passes in RDBKIT_BENCH_DIST).
 import { open, stat } from 'node:fs/promises';
-import { parseRdbBatches, Crc64, JsonlWriter } from '../dist/index.js';
-import { openInput } from '../dist/node/index.js';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const dist = process.env.RDBKIT_BENCH_DIST ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist');
+const lib = await import(pathToFileURL(path.join(dist, 'index.js')).href);
+const node = await import(pathToFileURL(path.join(dist, 'node/index.js')).href);
 
 const [mode, file] = process.argv.slice(2);
 const size = (await stat(file)).size;
+const CHUNK = 1 << 20;
 
+/** The file in 1 MiB chunks, a fresh buffer each (as a decoder keeping views needs). */
 async function* readAll() {
   const fh = await open(file, 'r');
   try {
     for (;;) {
-      const buf = new Uint8Array(1 << 20);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const buf = new Uint8Array(CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) return;
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      yield bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead);
     }
   } finally {
     await fh.close();
   }
 }
 
+const result = { mode, bytes: size, keys: 0 };
 const t0 = process.hrtime.bigint();
-let keys = 0;
-let check = 0;
+const cpu0 = process.cpuUsage();
+
 if (mode === 'floor') {
-  // Read every byte and touch one per chunk: the cost of getting the bytes.
-  for await (const c of readAll()) check ^= c[c.length - 1];
+  // Get every byte into memory; look at one per chunk so nothing is optimised away.
+  let x = 0;
+  let n = 0;
+  for await (const c of readAll()) {
+    x ^= c[c.length - 1];
+    n += c.length;
+  }
+  if (n !== size) throw new Error(`floor read ${n} of ${size} bytes`);
+  result.check = x;
+} else if (mode === 'input') {
+  // The same through rdbkit's Node adapter (openInput, one chunk read ahead): what the CLI reads with.
+  let n = 0;
+  for await (const c of (await node.openInput(file)).chunks) n += c.length;
+  if (n !== size) throw new Error(`openInput gave ${n} of ${size} bytes`);
 } else if (mode === 'crc') {
-  const crc = new Crc64();
-  for await (const c of readAll()) crc.update(c);
-  check = Number(crc.lo);
-} else if (mode === 'decode') {
-  for await (const batch of parseRdbBatches((await openInput(file)).chunks)) {
-    for (const ev of batch) if (ev.type === 'key' || ev.type === 'keyStart') keys++;
+  // CRC-64/Jones over everything before the 8-byte trailer must equal the trailer.
+  if (typeof lib.Crc64 !== 'function') {
+    result.skipped = 'Crc64 is not exported by dist/index.js';
+  } else {
+    const crc = new lib.Crc64();
+    const body = size - 8;
+    let pos = 0;
+    let trailer = new Uint8Array(0);
+    for await (const c of readAll()) {
+      const take = Math.max(0, Math.min(c.length, body - pos));
+      if (take > 0) crc.update(c, 0, take);
+      if (take < c.length) trailer = concat(trailer, c.subarray(take));
+      pos += c.length;
+    }
+    const stored = new DataView(trailer.buffer, trailer.byteOffset, 8).getBigUint64(0, true);
+    result.crc = crc.value.toString(16);
+    result.crcOk = stored === crc.value;
   }
-} else if (mode === 'json-inproc') {
-  const { createWriteStream } = await import('node:fs');
-  const input = await openInput(file);
-  const w = new JsonlWriter();
-  const out = createWriteStream('/dev/null');
-  for await (const batch of parseRdbBatches(input.chunks)) {
+} else if (mode === 'decode' || mode === 'json') {
+  // decode: every event built. json: the same into JsonlWriter, chunks written to /dev/null (as the CLI does).
+  const types = {};
+  const encodings = {};
+  let expires = 0;
+  let verified = false;
+  const writer = mode === 'json' ? new lib.JsonlWriter() : null;
+  const out = mode === 'json' ? createWriteStream('/dev/null') : null;
+  let outBytes = 0;
+  const input = await node.openInput(file);
+  for await (const batch of lib.parseRdbBatches(input.chunks, { verifyChecksum: true })) {
     for (const ev of batch) {
-      if (ev.type === 'key' || ev.type === 'keyStart') keys++;
-      w.write(ev);
+      if (ev.type === 'key' || ev.type === 'keyStart') {
+        result.keys++;
+        types[ev.dataType] = (types[ev.dataType] ?? 0) + 1;
+        const enc = `${ev.dataType}/${ev.encoding}`;
+        encodings[enc] = (encodings[enc] ?? 0) + 1;
+        if (ev.expireAt !== null) expires++;
+      } else if (ev.type === 'eof') verified = ev.verified;
+      writer?.write(ev);
     }
-    for (const c of w.take()) {
-      check += c.length;
-      if (!out.write(c)) await new Promise((r) => out.once('drain', r));
+    if (writer) {
+      for (const c of writer.take()) {
+        outBytes += c.length;
+        if (!out.write(c)) await new Promise((r) => out.once('drain', r));
+      }
     }
   }
-  w.end();
-  for (const c of w.take()) check += c.length;
-  await new Promise((r) => out.end(r));
+  if (writer) {
+    writer.end();
+    for (const c of writer.take()) {
+      outBytes += c.length;
+      out.write(c);
+    }
+    await new Promise((r) => out.end(r));
+    result.outBytes = outBytes;
+  }
+  Object.assign(result, { types, encodings, expires, verified });
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(JSON.stringify({ mode, seconds, bytes: size, keys, check }));
+
+result.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const cpu = process.cpuUsage(cpu0);
+result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+result.maxRSSKiB = process.resourceUsage().maxRSS;
+console.log(JSON.stringify(result));
+
+function concat(a, b) {
+  const r = new Uint8Array(a.length + b.length);
+  r.set(a);
+  r.set(b, a.length);
+  return r;
+}
