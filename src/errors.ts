@@ -8,6 +8,8 @@
 export type RdbkitErrorCode =
   /** The input ended before a record was complete. */
   | 'TRUNCATED'
+  /** An AOF is malformed (a bad RESP prefix or length, a bad manifest, a MULTI/EXEC out of place). */
+  | 'AOF_FORMAT'
   /** A structure is inconsistent (bad length, bad encoding byte, bad blob). */
   | 'CORRUPT'
   /** The input does not start with a known magic (`REDIS` / `VALKEY`). */
@@ -34,6 +36,10 @@ export type RdbkitErrorCode =
 /** Construction options for {@link RdbkitError}. */
 export interface RdbkitErrorDetails {
   offset?: number | undefined;
+  /** The file of a multi-part input (AOF directory) the offset is in. */
+  file?: string | undefined;
+  /** For AOF input: where the valid prefix of `file` ends (redis-check-aof's ok_up_to). */
+  validUpTo?: number | undefined;
   db?: number | undefined;
   key?: Uint8Array | undefined;
   cause?: unknown;
@@ -60,6 +66,10 @@ export class RdbkitError extends Error {
   readonly code: RdbkitErrorCode;
   /** Absolute byte offset of the fault in the input, when known. */
   readonly offset: number | undefined;
+  /** For multi-file input (AOF parts): the file the offset is in. */
+  readonly file: string | undefined;
+  /** For AOF input: where the valid prefix of `file` ends (redis-check-aof's `ok_up_to`). */
+  readonly validUpTo: number | undefined;
   /** Database number in force at the fault, when known. */
   readonly db: number | undefined;
   /** Key whose record holds the fault, when known. */
@@ -70,6 +80,7 @@ export class RdbkitError extends Error {
   constructor(code: RdbkitErrorCode, detail: string, details: RdbkitErrorDetails = {}) {
     let where = '';
     if (details.offset !== undefined) where += ` at offset ${details.offset}`;
+    if (details.file !== undefined) where += ` of ${details.file}`;
     const ctx: string[] = [];
     if (details.db !== undefined) ctx.push(`db ${details.db}`);
     if (details.key !== undefined) ctx.push(`key ${describeKey(details.key)}`);
@@ -77,9 +88,24 @@ export class RdbkitError extends Error {
     super(detail + where, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.offset = details.offset;
+    this.file = details.file;
+    this.validUpTo = details.validUpTo;
     this.db = details.db;
     this.key = details.key;
     this.detail = detail;
+  }
+
+  /** A copy of this error located in `file`, with `offset` moved by `base` (an RDB preamble read from the start of an AOF part needs none). */
+  inFile(file: string | undefined, base = 0): RdbkitError {
+    if (file === undefined && base === 0) return this;
+    return new RdbkitError(this.code, this.detail, {
+      offset: this.offset === undefined ? undefined : this.offset + base,
+      file: this.file ?? file,
+      validUpTo: this.validUpTo === undefined ? undefined : this.validUpTo + base,
+      db: this.db,
+      key: this.key,
+      cause: this.cause,
+    });
   }
 
   /** A copy of this error with the db and key filled in where missing. */
@@ -87,6 +113,8 @@ export class RdbkitError extends Error {
     if ((this.db !== undefined || db === undefined) && (this.key !== undefined || key === undefined)) return this;
     const e = new RdbkitError(this.code, this.detail, {
       offset: this.offset,
+      file: this.file,
+      validUpTo: this.validUpTo,
       db: this.db ?? db,
       key: this.key ?? key,
       cause: this.cause,

@@ -204,6 +204,12 @@ interface KeyBase extends KeyInfo {
   offset: number;
   /** Offset just after the record. */
   end: number;
+  /**
+   * With the decoder's `rawValues` option: the value as stored in the file,
+   * every byte after the key name (the type byte is `rdbType`). Valid while
+   * the event is.
+   */
+  raw?: Uint8Array;
 }
 
 /** A whole key with its value (values below the streaming threshold). */
@@ -279,3 +285,74 @@ export type RdbEvent =
   | KeySkippedEvent
   | EofEvent
   | TrailingEvent;
+
+// ------------------------------------------------------------------- AOF
+
+/**
+ * One part of an AOF as it begins: the single file of a plain or
+ * RDB-preamble AOF, or the base / an incremental file of a multi-part AOF
+ * directory. Offsets of the events that follow are relative to this file.
+ */
+export interface AofPartEvent {
+  type: 'aofPart';
+  /** File name (as listed in the manifest), or null for an unnamed source. */
+  file: string | null;
+  /** `base` and `incr` in a manifest; `single` for a lone file or stdin. */
+  role: 'base' | 'incr' | 'single';
+  /** What the file starts with: an RDB (`REDIS…` / `VALKEY…`) or RESP commands. */
+  format: 'rdb' | 'resp';
+  offset: number;
+}
+
+/** A command of the AOF: its argument vector as sent, and where it came from. */
+export interface CommandEvent {
+  type: 'command';
+  /** Database in force (following `SELECT`); for a `SELECT` itself, the database it selects. */
+  db: number;
+  /** The argument vector, name first, as byte strings. */
+  args: Uint8Array[];
+  file: string | null;
+  /** Offset of the `*` that starts the command in its file. */
+  offset: number;
+  /** Offset just after the command. */
+  end: number;
+  /** The `#TS:` time in force (Unix seconds), or null when none was seen yet in this AOF. */
+  ts: number | null;
+}
+
+/** A `#…` annotation line (Redis 7 writes `#TS:<unix seconds>`). */
+export interface AnnotationEvent {
+  type: 'annotation';
+  /** The line after `#`, without its line end. */
+  text: Uint8Array;
+  /** For `#TS:` lines, the time; else null. */
+  ts: number | null;
+  file: string | null;
+  offset: number;
+  end: number;
+}
+
+/**
+ * The end of an AOF part was cut off (load-truncated mode): everything from
+ * `offset` on was left out, the way `redis-server` with `aof-load-truncated
+ * yes` truncates the last file. `offset` is what `redis-check-aof` reports as
+ * `ok_up_to`.
+ */
+export interface AofTruncatedEvent {
+  type: 'aofTruncated';
+  file: string | null;
+  /** End of the valid prefix: after the last complete command outside a MULTI block. */
+  offset: number;
+  /** Bytes of the part (where the damage ends); null when reading stopped early (`until`). */
+  size: number | null;
+  /**
+   * Why: `'eof'` (the part ended inside a command), `'multi'` (it ended inside
+   * an unfinished MULTI block), or `'until'` (a `#TS:` annotation later than
+   * the `until` option: `offset` is where that annotation starts, and nothing
+   * after it, in this part or later ones, was read).
+   */
+  reason: 'eof' | 'multi' | 'until';
+}
+
+/** Everything `parseAof` yields: the RDB events of a base or preamble, then commands. */
+export type AofEvent = RdbEvent | AofPartEvent | CommandEvent | AnnotationEvent | AofTruncatedEvent;

@@ -2,13 +2,16 @@
  * Node adapters: open a path (or `-` for stdin) as a chunk source, and write
  * output chunks to a file or stdout with backpressure.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { RdbkitError } from '../errors.js';
 import { parseRdb, parseRdbBatches, type ParseRdbOptions } from '../rdb/parse.js';
-import type { RdbEvent } from '../events.js';
+import type { AofEvent, RdbEvent } from '../events.js';
+import { parseAof, parseAofBatches, type AofPartInput, type ParseAofOptions } from '../aof/parse.js';
+import { parseManifest, type ManifestEntry } from '../aof/manifest.js';
 
 /** An opened input: its chunks, its size when known, and a name for messages. */
 export interface InputSource {
@@ -42,7 +45,7 @@ export async function openInput(path: string): Promise<InputSource> {
   } catch (e) {
     throw new RdbkitError('IO', `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
-  if (st.isDirectory()) throw new RdbkitError('USAGE', `${path} is a directory (AOF directories are not supported yet)`);
+  if (st.isDirectory()) throw new RdbkitError('USAGE', `${path} is a directory: open AOF directories with openAof`);
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
     throw new RdbkitError('IO', `cannot open ${path}: ${e.code ?? e.message}`, { cause: e });
   });
@@ -74,6 +77,145 @@ export async function openInput(path: string): Promise<InputSource> {
     }
   }
   return { name: path, size: st.isFile() ? st.size : null, chunks: chunks(), get position() { return position; } };
+}
+
+/** An opened input of any kind (see `openAof`): its parts in load order, and totals for progress reports. */
+export interface OpenedAof {
+  name: string;
+  /** `single` for a lone file or stdin (RDB, plain AOF or RDB-preamble AOF), `manifest` for a multi-part AOF. */
+  kind: 'single' | 'manifest';
+  /** The manifest file, for `manifest` inputs. */
+  manifest: string | null;
+  parts: AofPartInput[];
+  /** Total bytes of all parts, when known. */
+  size: number | null;
+  /** Bytes read so far over all parts. */
+  readonly position: number;
+}
+
+/** Bytes at the start of a file used to tell a manifest from an AOF or RDB. */
+const SNIFF = 4096;
+
+/** True when `head` reads as a manifest: its first line that is not a `#` comment starts with `file`. */
+function looksLikeManifest(head: Uint8Array): boolean {
+  let p = 0;
+  while (p < head.length && head[p] === 0x23) {
+    const nl = head.indexOf(0x0a, p);
+    if (nl < 0) return false;
+    p = nl + 1;
+  }
+  return p + 4 <= head.length && head[p] === 0x66 && head[p + 1] === 0x69 && head[p + 2] === 0x6c && head[p + 3] === 0x65;
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new RdbkitError('IO', `cannot open ${path}: ${e.code ?? e.message}`, { cause: e });
+  });
+  try {
+    const buf = new Uint8Array(SNIFF);
+    const { bytesRead } = await fh.read(buf, 0, SNIFF, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Opens any input rdbkit reads: an RDB file, a plain or RDB-preamble AOF
+ * file, `-` for stdin, a multi-part AOF directory (Redis 7+ `appendonlydir`,
+ * with one `*.manifest` inside) or its manifest. The format is decided from
+ * the bytes, never from the name. Every part a manifest lists as base or
+ * incremental must exist (history parts are ignored), as redis-server
+ * requires at start-up.
+ */
+export async function openAof(path: string): Promise<OpenedAof> {
+  let manifestPath: string | null = null;
+  if (path !== '-') {
+    let st;
+    try {
+      st = await stat(path);
+    } catch (e) {
+      throw new RdbkitError('IO', `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+    if (st.isDirectory()) {
+      const names = (await readdir(path)).filter((n) => n.endsWith('.manifest') && !n.startsWith('temp-'));
+      if (names.length === 0) throw new RdbkitError('USAGE', `${path} is a directory without an AOF manifest (*.manifest)`);
+      if (names.length > 1) throw new RdbkitError('USAGE', `${path} holds several manifests (${names.join(', ')}): name the one to read`);
+      manifestPath = join(path, names[0]!);
+    } else if (st.isFile() && st.size > 0 && looksLikeManifest(await readHead(path))) {
+      manifestPath = path;
+    }
+  }
+  if (manifestPath === null) {
+    const input = await openInput(path);
+    return {
+      name: input.name,
+      kind: 'single',
+      manifest: null,
+      parts: [{ name: null, role: 'single', source: input.chunks }],
+      size: input.size,
+      get position() {
+        return input.position;
+      },
+    };
+  }
+  const mp = manifestPath;
+  let listed: ManifestEntry[];
+  try {
+    const b = await readFile(mp);
+    listed = parseManifest(new Uint8Array(b.buffer, b.byteOffset, b.length));
+  } catch (e) {
+    if (e instanceof RdbkitError) throw e.inFile(basename(mp));
+    throw new RdbkitError('IO', `cannot read ${mp}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const dir = dirname(mp);
+  const wanted = [...listed.filter((e) => e.type === 'b'), ...listed.filter((e) => e.type === 'i')];
+  if (wanted.length === 0) throw new RdbkitError('AOF_FORMAT', 'the manifest lists no base or incremental file', { file: basename(mp) });
+  let size = 0;
+  for (const e of wanted) {
+    const st = await stat(join(dir, e.file)).catch((err: NodeJS.ErrnoException) => {
+      throw new RdbkitError('IO', `${e.file}, listed in ${basename(mp)} line ${e.line}, cannot be opened: ${err.code ?? err.message}`, { cause: err });
+    });
+    size += st.size;
+  }
+  let done = 0;
+  let current: InputSource | null = null;
+  const parts: AofPartInput[] = wanted.map((e) => {
+    const full = join(dir, e.file);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      const input = await openInput(full);
+      current = input;
+      try {
+        yield* input.chunks;
+      } finally {
+        done += input.position;
+        current = null;
+      }
+    }
+    return { name: e.file, role: e.type === 'b' ? 'base' : 'incr', source: chunks() };
+  });
+  return {
+    name: path,
+    kind: 'manifest',
+    manifest: mp,
+    parts,
+    size,
+    get position() {
+      return done + ((current as InputSource | null)?.position ?? 0);
+    },
+  };
+}
+
+/** Reads an AOF file, directory or manifest (or an RDB, or `-` for stdin): see `parseAof`. */
+export async function* parseAofPath(path: string, options: ParseAofOptions = {}): AsyncGenerator<AofEvent> {
+  const input = await openAof(path);
+  yield* parseAof(input.parts, options);
+}
+
+/** Like parseAofPath, in batches of events. */
+export async function* parseAofPathBatches(path: string, options: ParseAofOptions = {}): AsyncGenerator<AofEvent[]> {
+  const input = await openAof(path);
+  yield* parseAofBatches(input.parts, options);
 }
 
 /** Decodes an RDB file (or `-` for stdin). */

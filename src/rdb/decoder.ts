@@ -14,6 +14,7 @@ import { ByteReader, NEED_MORE } from '../io/byte-reader.js';
 import { RdbkitError, corrupt } from '../errors.js';
 import type {
   HashEntry,
+  KeyEvent,
   KeyInfo,
   RdbEvent,
   StreamConsumer,
@@ -105,6 +106,14 @@ export interface RdbDecoderOptions {
    * reports it in a `trailing` event; 'stop' leaves it unread (see `remainder()`).
    */
   afterEnd?: 'count' | 'stop';
+  /**
+   * Put the value's bytes as stored in the file on whole `key` events
+   * (`raw`: everything after the key name, the type byte being `rdbType`), so
+   * that a writer can copy a value it need not convert. A view into the input
+   * when the value sits in one input chunk, else one copy. Streamed values
+   * (`keyStart`…) never carry it. Default false, and then it costs nothing.
+   */
+  rawValues?: boolean;
 }
 
 const S_HEADER = 0;
@@ -176,6 +185,11 @@ export class RdbDecoder extends ByteReader {
   private readonly moduleParsers: Record<string, (reader: ModuleValueReader) => void>;
   private readonly keyFilter: ((info: KeyInfo) => boolean) | null;
   private readonly afterEnd: 'count' | 'stop';
+  private readonly rawValues: boolean;
+  /** With rawValues: where the current value's bytes start in `buf` (-1: not tracking). */
+  private rawStart = -1;
+  /** With rawValues: the value's bytes in buffers the reader has let go of. */
+  private rawParts: Uint8Array[] | null = null;
 
   private readonly crc = new Crc64();
   private crcAt = 0;
@@ -206,6 +220,7 @@ export class RdbDecoder extends ByteReader {
     this.moduleParsers = options.moduleParsers ?? {};
     this.keyFilter = options.keyFilter ?? null;
     this.afterEnd = options.afterEnd ?? 'count';
+    this.rawValues = options.rawValues === true;
   }
 
   /** Feeds the next chunk of input. The decoder keeps views into it: do not modify it afterwards. */
@@ -311,6 +326,11 @@ export class RdbDecoder extends ByteReader {
   protected override onDiscard(buf: Uint8Array, upTo: number): void {
     if (this.crcOn && upTo > this.crcAt) this.crc.update(buf, this.crcAt, upTo);
     this.crcAt = 0;
+    if (this.rawStart >= 0) {
+      // The next buffer starts at `upTo` of this one (see ByteReader.gather and append).
+      if (upTo > this.rawStart) (this.rawParts ??= []).push(buf.subarray(this.rawStart, upTo));
+      this.rawStart = 0;
+    }
   }
 
   private emit(e: RdbEvent): void {
@@ -338,7 +358,7 @@ export class RdbDecoder extends ByteReader {
     this.need(1);
     const first = this.buf[this.pos]!;
     if (first === 0x2a || first === 0x23) {
-      throw new RdbkitError('BAD_MAGIC', 'not an RDB file: this looks like an AOF file (RESP commands), which this version of rdbkit does not read yet', { offset: 0 });
+      throw new RdbkitError('BAD_MAGIC', 'not an RDB file: this looks like an AOF file (RESP commands), read it with parseAof', { offset: 0 });
     }
     if (first !== 0x52 && first !== 0x56) {
       throw new RdbkitError('BAD_MAGIC', `not an RDB file: expected "REDIS" or "VALKEY", found byte ${hexByte(first)}`, { offset: 0 });
@@ -535,6 +555,10 @@ export class RdbDecoder extends ByteReader {
       nodes: 0,
       skip,
     };
+    if (this.rawValues && !skip) {
+      this.rawStart = this.pos;
+      this.rawParts = null;
+    }
     this.state = S_VALUE;
   }
 
@@ -1043,6 +1067,8 @@ export class RdbDecoder extends ByteReader {
   private startValue(v: ValueState): void {
     if (v.started) return;
     v.started = true;
+    this.rawStart = -1;
+    this.rawParts = null;
     if (v.skip) return;
     const i = v.info;
     this.emit({
@@ -1125,6 +1151,7 @@ export class RdbDecoder extends ByteReader {
     this.state = S_RECORD;
     const end = this.offset;
     const i = v.info;
+    const raw = this.rawStart >= 0 ? this.takeRaw() : null;
     if (v.skip) {
       this.emit({
         db: i.db,
@@ -1158,7 +1185,7 @@ export class RdbDecoder extends ByteReader {
           value = v.items;
       }
       if (i.dataType === 'hash') {
-        this.emit({
+        const e: KeyEvent = {
           type: 'key',
           offset: v.offset,
           end,
@@ -1172,9 +1199,11 @@ export class RdbDecoder extends ByteReader {
           dataType: 'hash',
           value: value as HashEntry[],
           fieldExpireAt: v.hasTtl ? v.ttls : null,
-        });
+        };
+        if (raw !== null) e.raw = raw;
+        this.emit(e);
       } else {
-        this.emit({
+        const e = {
           type: 'key',
           offset: v.offset,
           end,
@@ -1187,12 +1216,33 @@ export class RdbDecoder extends ByteReader {
           encoding: i.encoding,
           dataType: i.dataType,
           value,
-        } as RdbEvent);
+        } as KeyEvent;
+        if (raw !== null) e.raw = raw;
+        this.emit(e);
       }
       return;
     }
     if (v.items.length > 0) this.flushChunk(v);
     this.emit({ type: 'keyEnd', offset: v.offset, end, db: i.db, key: i.key, dataType: i.dataType, stream: meta ?? null });
+  }
+
+  /** The current value's bytes (rawValues): a view when they sit in one buffer, else a copy. */
+  private takeRaw(): Uint8Array {
+    const tail = this.buf.subarray(this.rawStart, this.pos);
+    const parts = this.rawParts;
+    this.rawStart = -1;
+    this.rawParts = null;
+    if (parts === null) return tail;
+    let n = tail.length;
+    for (const p of parts) n += p.length;
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    out.set(tail, at);
+    return out;
   }
 
   // ---------------------------------------------------------------- streams

@@ -1,0 +1,221 @@
+/**
+ * `parseAof`: every AOF layout as one stream of events (format.md section
+ * 15). A single file (plain RESP, or an RDB preamble followed by commands)
+ * or the parts of a multi-part AOF (base, then incremental files in order)
+ * are read one after the other; each part's format is detected from its
+ * bytes. RDB parts and preambles yield the RDB decoder's events, commands
+ * and annotations follow.
+ *
+ * Broken tails are treated the way `redis-server` loads them with
+ * `aof-load-truncated yes`: the last part may end inside a command or inside
+ * an unfinished MULTI block, and is then cut at the end of its valid prefix
+ * (an `aofTruncated` event says where). Any other damage is an RdbkitError
+ * naming the file and offset. In `strict` mode (what `rdbkit verify` uses,
+ * like `redis-check-aof`) a broken tail, a nested MULTI or an EXEC without
+ * MULTI is an error too.
+ */
+import { RdbDecoder, type RdbDecoderOptions } from '../rdb/decoder.js';
+import { RdbkitError } from '../errors.js';
+import type { AofEvent, RdbEvent } from '../events.js';
+import { toChunks, type ByteSource } from '../io/source.js';
+import { AofReader } from './reader.js';
+
+/** One file of a multi-part AOF, in load order. */
+export interface AofPartInput {
+  /** Name for events and errors (the manifest's file name), or null. */
+  name: string | null;
+  /** `base` / `incr` for the parts of a manifest, `single` for a lone file. */
+  role: 'base' | 'incr' | 'single';
+  source: ByteSource;
+}
+
+/** Options of `parseAof`. */
+export interface ParseAofOptions extends Omit<RdbDecoderOptions, 'afterEnd'> {
+  /**
+   * `'load'` (default): a last part ending inside a command or an unfinished
+   * MULTI is cut at its valid prefix, with an `aofTruncated` event, as
+   * redis-server does with `aof-load-truncated yes`. `'strict'`: that is an
+   * error, and so are a nested MULTI and an EXEC without MULTI (as in
+   * redis-check-aof).
+   */
+  truncated?: 'load' | 'strict';
+  /**
+   * Point in time, in Unix seconds: stop at the first `#TS:` annotation
+   * later than this (an `aofTruncated` event with reason `until` says where).
+   */
+  until?: number | null;
+}
+
+const STAR = 0x2a;
+const HASH = 0x23;
+
+function isPartList(input: ByteSource | readonly AofPartInput[]): input is readonly AofPartInput[] {
+  return Array.isArray(input) && input.length > 0 && input.every((p) => typeof p === 'object' && p !== null && !(p instanceof Uint8Array) && 'source' in p);
+}
+
+function located(e: unknown, file: string | null): unknown {
+  if (!(e instanceof RdbkitError)) return e;
+  if (e.code === 'BAD_MAGIC' && e.offset === 0) {
+    // Neither an RDB nor commands: say both were tried.
+    return new RdbkitError('BAD_MAGIC', e.detail.replace(/^not an RDB file: expected/, "not an RDB or AOF file: expected '*', '#',"), { offset: 0, file: file ?? undefined });
+  }
+  return file !== null ? e.inFile(file) : e;
+}
+
+/** Events per yielded batch (a batch also ends after each chunk of a large value). */
+const BATCH = 4096;
+
+/**
+ * Reads an AOF and yields its events in batches (arrays): the cheapest way
+ * to consume millions of commands. See `parseAof`.
+ */
+export async function* parseAofBatches(input: ByteSource | readonly AofPartInput[], options: ParseAofOptions = {}): AsyncGenerator<AofEvent[]> {
+  const parts: readonly AofPartInput[] = isPartList(input) ? input : [{ name: null, role: 'single', source: input as ByteSource }];
+  const strict = options.truncated === 'strict';
+  const until = options.until ?? null;
+  const { truncated: _t, until: _u, ...decoderOptions } = options;
+  let ts: number | null = null;
+
+  for (let pi = 0; pi < parts.length; pi++) {
+    const part = parts[pi]!;
+    const file = part.name;
+    const last = pi === parts.length - 1;
+    let dec: RdbDecoder | null = null;
+    let reader: AofReader | null = null;
+    /** After an RDB: where its end is, and whether what follows is decided yet. */
+    let tailAt = -1;
+    let trailing = 0;
+    let seen = false;
+    let stopped = false;
+    let batch: AofEvent[] = [];
+
+    const startResp = (base: number): AofReader => new AofReader(file, base, ts, strict);
+
+    /** Moves what the RESP reader has into `batch`; false once `until` stops the run. */
+    const drainReader = (r: AofReader): boolean => {
+      let ev;
+      while ((ev = r.read()) !== undefined) {
+        if (until !== null && ev.type === 'annotation' && ev.ts !== null && ev.ts > until) {
+          batch.push({ type: 'aofTruncated', file, offset: ev.offset, size: null, reason: 'until' });
+          return false;
+        }
+        batch.push(ev);
+      }
+      ts = r.ts;
+      return true;
+    };
+
+    /** Bytes after an RDB: commands when they start like commands; else trailing bytes (a lone RDB file only). */
+    const tail = (chunk: Uint8Array): void => {
+      if (chunk.length === 0) return;
+      if (reader !== null) {
+        reader.push(chunk);
+        return;
+      }
+      if (trailing > 0 || (chunk[0] !== STAR && chunk[0] !== HASH)) {
+        if (part.role !== 'single') throw new RdbkitError('AOF_FORMAT', `expected commands after the RDB part, got byte 0x${chunk[0]!.toString(16).padStart(2, '0')}`, { offset: tailAt + trailing, file: file ?? undefined, validUpTo: tailAt });
+        trailing += chunk.length;
+        return;
+      }
+      reader = startResp(tailAt);
+      reader.push(chunk);
+    };
+
+    try {
+      for await (const chunk of toChunks(part.source)) {
+        if (chunk.length === 0) continue;
+        if (!seen) {
+          seen = true;
+          const c = chunk[0]!;
+          // RDB magic (REDIS / VALKEY): the decoder checks the rest.
+          const rdb = c !== STAR && c !== HASH;
+          if (part.role !== 'single' || !rdb) batch.push({ type: 'aofPart', file, role: part.role, format: rdb ? 'rdb' : 'resp', offset: 0 });
+          if (rdb) dec = new RdbDecoder({ ...decoderOptions, afterEnd: 'stop' });
+          else reader = startResp(0);
+        }
+        if (dec !== null && tailAt < 0) {
+          dec.push(chunk);
+          let ev: RdbEvent | undefined;
+          while ((ev = dec.read()) !== undefined) {
+            batch.push(ev);
+            if (ev.type === 'eof') {
+              tailAt = ev.end;
+              const rest = dec.remainder();
+              for (const c of rest.chunks) tail(c);
+              break;
+            }
+            if (ev.type === 'keyChunk' || batch.length >= BATCH) {
+              yield batch;
+              batch = [];
+            }
+          }
+        } else if (dec !== null) {
+          tail(chunk);
+        } else {
+          reader!.push(chunk);
+        }
+        if (reader !== null && !drainReader(reader)) {
+          stopped = true;
+          break;
+        }
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (stopped) {
+        if (batch.length > 0) yield batch;
+        return;
+      }
+      // The end of this part.
+      if (!seen) {
+        if (part.role === 'single') throw new RdbkitError('TRUNCATED', 'empty input', { offset: 0 });
+        batch.push({ type: 'aofPart', file, role: part.role, format: 'resp', offset: 0 });
+      } else if (dec !== null && tailAt < 0) {
+        dec.end();
+        let ev: RdbEvent | undefined;
+        while ((ev = dec.read()) !== undefined) batch.push(ev);
+        // The decoder reports the truncation itself; this is a safety net.
+        throw new RdbkitError('TRUNCATED', 'unexpected end of input inside the RDB part', { offset: dec.offset });
+      } else if (trailing > 0) {
+        batch.push({ type: 'trailing', offset: tailAt, length: trailing });
+      }
+      const r = reader as AofReader | null;
+      if (r !== null) {
+        r.end();
+        if (!drainReader(r)) {
+          yield batch;
+          return;
+        }
+        const e = r.ending();
+        if (e.broken) {
+          const what = e.reason === 'multi' ? 'ends inside a MULTI block that has no EXEC' : 'ends inside a command';
+          if (strict || !last) {
+            const why = strict ? '' : ' (only the last part of an AOF may be cut short)';
+            throw new RdbkitError('TRUNCATED', `${what}; valid up to offset ${e.validUpTo}${why}`, { offset: e.faultAt, file: file ?? undefined, validUpTo: e.validUpTo });
+          }
+          batch.push({ type: 'aofTruncated', file, offset: e.validUpTo, size: e.size, reason: e.reason ?? 'eof' });
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } catch (e) {
+      throw located(e, file);
+    }
+  }
+}
+
+/**
+ * Reads an AOF — a plain or RDB-preamble file as a `ByteSource`, or the parts
+ * of a multi-part AOF in load order — and yields the RDB events of its base
+ * or preamble, then `command` and `annotation` events. Parts of a manifest
+ * start with an `aofPart` event (so does a lone file that starts with
+ * commands). Node users: `parseAofPath` in `rdbkit/node` opens files,
+ * directories and manifests.
+ *
+ * ```ts
+ * for await (const ev of parseAof(bytes)) if (ev.type === 'command') console.log(ev.db, ev.args);
+ * ```
+ */
+export async function* parseAof(input: ByteSource | readonly AofPartInput[], options: ParseAofOptions = {}): AsyncGenerator<AofEvent> {
+  for await (const batch of parseAofBatches(input, options)) yield* batch;
+}

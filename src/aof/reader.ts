@@ -1,0 +1,307 @@
+/**
+ * The AOF command reader: RESP multi-bulk commands and `#` annotation lines,
+ * read from pushed chunks with byte offsets, the way `redis-server` loads an
+ * AOF file and `redis-check-aof` checks one (format.md section 15).
+ *
+ * Arguments are views into the input (copied only when a command straddles
+ * two chunks). Commands between `MULTI` and its `EXEC` are held back and
+ * released together when the `EXEC` arrives, so an unfinished transaction at
+ * the end of a file can be dropped whole.
+ *
+ * `validUpTo` follows `redis-check-aof`'s `ok_up_to`: the end of the last
+ * complete command or annotation line that is not inside a MULTI block.
+ */
+import { RdbkitError } from '../errors.js';
+import type { AnnotationEvent, CommandEvent } from '../events.js';
+
+const STAR = 0x2a;
+const DOLLAR = 0x24;
+const HASH = 0x23;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Longest `*N` / `$N` header line accepted (digits and sign), before its CRLF. */
+const MAX_HEADER = 20;
+/** Longest annotation line held while waiting for its line end. */
+const MAX_ANNOTATION = 1 << 16;
+/** Largest argument accepted (Redis's proto-max-bulk-len ceiling). */
+const MAX_BULK = 2 ** 32;
+
+/** Events this reader yields. */
+export type AofReaderEvent = CommandEvent | AnnotationEvent;
+
+/** How the input of one part ended. */
+export interface AofEnding {
+  /** True when the input ended inside a command, or inside a MULTI block. */
+  broken: boolean;
+  reason: 'eof' | 'multi' | null;
+  /** End of the valid prefix (redis-check-aof's ok_up_to). */
+  validUpTo: number;
+  /** Where the incomplete command (or the open MULTI) starts. */
+  faultAt: number;
+  /** Total bytes read. */
+  size: number;
+}
+
+/** Case-insensitive comparison of `b` with an upper-case ASCII word. */
+function isWord(b: Uint8Array, word: string): boolean {
+  if (b.length !== word.length) return false;
+  for (let i = 0; i < b.length; i++) if ((b[i]! & 0xdf) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Parses ASCII decimal (optionally negative) in `b[from, to)`; NaN when not a number. */
+function parseDecimal(b: Uint8Array, from: number, to: number): number {
+  let i = from;
+  let neg = false;
+  if (i < to && b[i] === 0x2d) {
+    neg = true;
+    i++;
+  }
+  if (i === to) return NaN;
+  let n = 0;
+  for (; i < to; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+/** `#TS:<digits>` → the seconds, else null. */
+function annotationTime(text: Uint8Array): number | null {
+  if (text.length < 4 || text[0] !== 0x54 || text[1] !== 0x53 || text[2] !== 0x3a) return null;
+  const n = parseDecimal(text, 3, text.length);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/**
+ * Reads the commands of one AOF part (or of the tail after an RDB preamble).
+ * Push chunks, call `end()` after the last one, and take events with
+ * `read()` until it returns undefined; then `ending()` tells how the input
+ * ended.
+ */
+export class AofReader {
+  /** Unparsed input; `buf[0]` is at file offset `base`. */
+  private buf: Uint8Array = new Uint8Array(0);
+  private base: number;
+  private pos = 0;
+  /** Chunks pushed while a command is incomplete, merged once `need` bytes are there. */
+  private extra: Uint8Array[] = [];
+  private extraBytes = 0;
+  /** Bytes from `pos` the incomplete item needs at least. */
+  private need = 1;
+  private ended = false;
+  private readonly out: AofReaderEvent[] = [];
+  private outIndex = 0;
+  /** Commands of an open MULTI block, released at its EXEC. */
+  private held: CommandEvent[] | null = null;
+  private multiAt = 0;
+  private validEnd: number;
+  private db = 0;
+  /** The `#TS` time in force. */
+  ts: number | null;
+  private readonly file: string | null;
+  /** Mirror redis-check-aof: a nested MULTI or an EXEC outside MULTI is an error. */
+  private readonly strict: boolean;
+
+  /**
+   * @param file   name for events and errors
+   * @param base   file offset of the first byte pushed (after an RDB preamble)
+   * @param ts     the `#TS` time already in force (from an earlier part)
+   * @param strict nested MULTI / EXEC without MULTI are errors (as in redis-check-aof) instead of commands passed on (as redis-server loads them)
+   */
+  constructor(file: string | null, base = 0, ts: number | null = null, strict = false) {
+    this.file = file;
+    this.base = base;
+    this.validEnd = base;
+    this.ts = ts;
+    this.strict = strict;
+  }
+
+  /** Feeds the next chunk. The reader keeps views into it: do not modify it afterwards. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.pos >= this.buf.length && this.extraBytes === 0) {
+      this.base += this.buf.length;
+      this.buf = chunk;
+      this.pos = 0;
+      return;
+    }
+    this.extra.push(chunk);
+    this.extraBytes += chunk.length;
+  }
+
+  /** Declares the input complete. */
+  end(): void {
+    this.ended = true;
+    // One more look at what is left: an annotation line may end at the end of the file.
+    this.need = 1;
+  }
+
+  /** File offset of the next unread byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Bytes consumed plus bytes waiting. */
+  private get size(): number {
+    return this.base + this.buf.length + this.extraBytes;
+  }
+
+  private fail(code: 'AOF_FORMAT' | 'LIMIT_EXCEEDED', detail: string, at: number): never {
+    throw new RdbkitError(code, detail, { offset: at, file: this.file ?? undefined, validUpTo: this.validEnd });
+  }
+
+  /** Merges the waiting chunks into one buffer starting at `pos`. */
+  private merge(): void {
+    const rest = this.buf.length - this.pos;
+    const merged = new Uint8Array(rest + this.extraBytes);
+    merged.set(this.buf.subarray(this.pos), 0);
+    let at = rest;
+    for (const c of this.extra) {
+      merged.set(c, at);
+      at += c.length;
+    }
+    this.base += this.pos;
+    this.buf = merged;
+    this.pos = 0;
+    this.extra = [];
+    this.extraBytes = 0;
+  }
+
+  /**
+   * The next command or annotation, or undefined when more input is needed
+   * or the input is finished. Throws RdbkitError (AOF_FORMAT) on bad syntax.
+   */
+  read(): AofReaderEvent | undefined {
+    if (this.outIndex < this.out.length) return this.out[this.outIndex++];
+    this.out.length = 0;
+    this.outIndex = 0;
+    while (this.out.length === 0) {
+      if (this.buf.length - this.pos + this.extraBytes < this.need) return undefined;
+      if (this.extraBytes > 0) this.merge();
+      this.parse();
+    }
+    return this.out[this.outIndex++];
+  }
+
+  /**
+   * Parses items from `pos` until the buffer runs out, an item is incomplete
+   * (`need` then says how many bytes from `pos` it takes at least) or enough
+   * events are queued.
+   */
+  private parse(): void {
+    const b = this.buf;
+    const len = b.length;
+    let p = this.pos;
+    while (p < len) {
+      const first = b[p]!;
+      if (first === STAR) {
+        const start = p;
+        // *<argc>\r\n
+        let q = p + 1;
+        const lim = Math.min(len, q + MAX_HEADER + 1);
+        while (q < lim && b[q] !== CR) q++;
+        if (q >= len - 1) return this.incomplete(start, q - start + 2);
+        if (b[q] !== CR || b[q + 1] !== LF) this.fail('AOF_FORMAT', 'expected a line end after the argument count', this.base + q);
+        const argc = parseDecimal(b, p + 1, q);
+        if (!(argc >= 1)) this.fail('AOF_FORMAT', `bad argument count ${JSON.stringify(String.fromCharCode(...b.subarray(p + 1, q)))}`, this.base + start);
+        p = q + 2;
+        // Each argument takes at least 6 bytes ($0\r\n\r\n): do not allocate for more than can follow.
+        const args: Uint8Array[] = argc <= 64 ? new Array<Uint8Array>(argc) : [];
+        for (let i = 0; i < argc; i++) {
+          if (p >= len) return this.incomplete(start, p - start + 6 * (argc - i));
+          if (b[p] !== DOLLAR) this.fail('AOF_FORMAT', `expected '$' at argument ${i + 1} of ${argc}, got byte 0x${b[p]!.toString(16).padStart(2, '0')}`, this.base + p);
+          q = p + 1;
+          const l2 = Math.min(len, q + MAX_HEADER + 1);
+          while (q < l2 && b[q] !== CR) q++;
+          if (q >= len - 1) return this.incomplete(start, q - start + 2);
+          if (b[q] !== CR || b[q + 1] !== LF) this.fail('AOF_FORMAT', 'expected a line end after the argument length', this.base + q);
+          const n = parseDecimal(b, p + 1, q);
+          if (!(n >= 0) || n > MAX_BULK) this.fail('AOF_FORMAT', `bad argument length ${JSON.stringify(String.fromCharCode(...b.subarray(p + 1, q)))}`, this.base + p);
+          p = q + 2;
+          if (p + n + 2 > len) return this.incomplete(start, p + n + 2 - start);
+          if (b[p + n] !== CR || b[p + n + 1] !== LF) this.fail('AOF_FORMAT', `expected a line end after ${n} bytes of argument ${i + 1}`, this.base + p + n);
+          if (argc <= 64) args[i] = b.subarray(p, p + n);
+          else args.push(b.subarray(p, p + n));
+          p += n + 2;
+        }
+        this.pos = p;
+        this.command(args, this.base + start, this.base + p);
+        if (this.out.length >= 1024) return;
+      } else if (first === HASH) {
+        const start = p;
+        let q = p + 1;
+        const lim = Math.min(len, q + MAX_ANNOTATION);
+        while (q < lim && b[q] !== LF) q++;
+        if (q >= len) {
+          if (len - start >= MAX_ANNOTATION) this.fail('LIMIT_EXCEEDED', `annotation line longer than ${MAX_ANNOTATION} bytes`, this.base + start);
+          // An annotation cut off by the end of the file still counts (the loaders read it with fgets).
+          if (!this.ended) return this.incomplete(start, len - start + 1);
+          q = len;
+        }
+        const textEnd = q > start + 1 && b[q - 1] === CR ? q - 1 : q;
+        const text = b.subarray(start + 1, textEnd);
+        p = q < len ? q + 1 : q;
+        this.pos = p;
+        const ts = annotationTime(text);
+        if (ts !== null) this.ts = ts;
+        if (this.held === null) this.validEnd = this.base + p;
+        this.out.push({ type: 'annotation', text, ts, file: this.file, offset: this.base + start, end: this.base + p });
+      } else {
+        this.fail('AOF_FORMAT', `expected '*' (a command) or '#' (an annotation), got byte 0x${first.toString(16).padStart(2, '0')}`, this.base + p);
+      }
+    }
+    this.pos = p;
+    this.need = 1;
+  }
+
+  private incomplete(start: number, need: number): void {
+    this.pos = start;
+    this.need = need;
+  }
+
+  private command(args: Uint8Array[], offset: number, end: number): void {
+    const name = args[0]!;
+    if (name.length === 6 && args.length === 2 && isWord(name, 'SELECT')) {
+      const db = parseDecimal(args[1]!, 0, args[1]!.length);
+      if (Number.isSafeInteger(db) && db >= 0) this.db = db;
+    }
+    const ev: CommandEvent = { type: 'command', db: this.db, args, file: this.file, offset, end, ts: this.ts };
+    if (name.length === 5 && isWord(name, 'MULTI')) {
+      if (this.held !== null) {
+        if (this.strict) this.fail('AOF_FORMAT', 'MULTI inside MULTI', offset);
+      } else {
+        this.held = [ev];
+        this.multiAt = offset;
+        return;
+      }
+    } else if (name.length === 4 && isWord(name, 'EXEC')) {
+      if (this.held === null) {
+        if (this.strict) this.fail('AOF_FORMAT', 'EXEC without MULTI', offset);
+      } else {
+        for (const h of this.held) this.out.push(h);
+        this.held = null;
+        this.out.push(ev);
+        this.validEnd = end;
+        return;
+      }
+    }
+    if (this.held !== null) {
+      this.held.push(ev);
+      return;
+    }
+    this.out.push(ev);
+    this.validEnd = end;
+  }
+
+  /** How the input ended; call after `end()` once `read()` returned undefined. */
+  ending(): AofEnding {
+    const size = this.size;
+    const midCommand = this.pos < this.buf.length || this.extraBytes > 0;
+    if (midCommand) return { broken: true, reason: 'eof', validUpTo: this.validEnd, faultAt: this.held !== null ? this.multiAt : this.offset, size };
+    if (this.held !== null) return { broken: true, reason: 'multi', validUpTo: this.validEnd, faultAt: this.multiAt, size };
+    return { broken: false, reason: null, validUpTo: size, faultAt: size, size };
+  }
+}
