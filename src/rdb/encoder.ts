@@ -1,11 +1,12 @@
 /**
- * Value serialisation (format.md sections 3–6, 14): the bytes of one value as
- * an RDB of a chosen version stores it, shared by RESTORE payloads and (later)
- * the RDB writer. Compact encodings are chosen the way Redis chooses them
- * with default limits (128 entries, 64-byte elements, 512 intset members).
+ * Value serialisation (format.md sections 3–6, 11, 14): the bytes of one
+ * value as an RDB of a chosen version stores it, shared by RESTORE payloads
+ * and the RDB writer. Versions are 6–12 (magic REDIS) or 80 (`VALKEY080`).
+ * Compact encodings are chosen the way Redis chooses them with default limits
+ * (128 entries, 64-byte elements, 512 intset members).
  */
 import type { HashEntry, Int64, KeyEvent, StreamEntry, StreamId, StreamValue } from '../events.js';
-import { RDB_ENC, RDB_TYPE, QUICKLIST_NODE_CONTAINER } from './constants.js';
+import { RDB_ENC, RDB_TYPE, QUICKLIST_NODE_CONTAINER, VALKEY_RDB_TYPE_HASH_2 } from './constants.js';
 import { ByteWriter } from '../io/byte-writer.js';
 import { Crc64 } from './crc64.js';
 import { lzfCompress } from './lzf.js';
@@ -64,6 +65,27 @@ export class ValueWriter extends ByteWriter {
     }
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The bytes written so far as a view, and an empty writer: the view is valid until the next write. */
+  take(): Uint8Array {
+    const v = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    return v;
+  }
+
+  /** A sorted-set score as type 3 (ZSET) stores it: a length byte and text, 253–255 for NaN and ±inf. */
+  textScore(s: number): void {
+    if (s === Infinity) return this.u8(254);
+    if (s === -Infinity) return this.u8(255);
+    const t = scoreText(s);
+    this.u8(t.length);
+    this.bytes(t);
+  }
+
   /** An RDB string: integer encoding for canonical int32 texts, LZF when it saves 4+ bytes, else raw. */
   str(b: Uint8Array): void {
     if (b.length <= 11) {
@@ -110,10 +132,10 @@ function scoreText(v: number): Uint8Array {
 }
 
 /**
- * Serialises a whole key's value for RDB `version` (6–12). Returns the type
- * byte and the value bytes, or null for what the version cannot hold
- * (streams below 9, field expiries below 12), which callers rebuild with
- * commands or report.
+ * Serialises a whole key's value for RDB `version` (6–12, or 80 for
+ * VALKEY080). Returns the type byte and the value bytes, or null for what the
+ * version cannot hold (streams below 9, field expiries below 12), which
+ * callers rebuild with commands or report.
  */
 export function encodeValue(ev: KeyEvent, version: number): { type: number; bytes: Uint8Array } | null {
   const w = new ValueWriter();
@@ -122,44 +144,13 @@ export function encodeValue(ev: KeyEvent, version: number): { type: number; byte
       w.str(ev.value);
       return { type: RDB_TYPE.STRING, bytes: w.result() };
     case 'list': {
-      if (version >= 10) {
-        // Quicklist v2: listpack nodes of up to 8 KiB; an element that does not fit alone becomes a PLAIN node.
-        const nodes: Array<[number, Uint8Array]> = [];
-        let cur: Uint8Array[] = [];
-        let size = 0;
-        const close = (): void => {
-          if (cur.length > 0) nodes.push([QUICKLIST_NODE_CONTAINER.PACKED, encodeListpack(cur)]);
-          cur = [];
-          size = 0;
-        };
-        for (const e of ev.value) {
-          if (e.length >= QUICKLIST_NODE_BYTES) {
-            close();
-            nodes.push([QUICKLIST_NODE_CONTAINER.PLAIN, e]);
-            continue;
-          }
-          if (size + e.length + 11 > QUICKLIST_NODE_BYTES) close();
-          cur.push(e);
-          size += e.length + 11;
-        }
-        close();
-        w.len(nodes.length);
-        for (const [container, data] of nodes) {
-          w.len(container);
-          w.str(data);
-        }
-        return { type: RDB_TYPE.LIST_QUICKLIST_2, bytes: w.result() };
-      }
-      if (version >= 7) {
-        const nodes: Uint8Array[][] = [];
-        for (let i = 0; i < ev.value.length; i += MAX_COMPACT_ENTRIES) nodes.push(ev.value.slice(i, i + MAX_COMPACT_ENTRIES));
-        w.len(nodes.length);
-        for (const n of nodes) w.str(encodeZiplist(n));
-        return { type: RDB_TYPE.LIST_QUICKLIST, bytes: w.result() };
-      }
-      w.len(ev.value.length);
-      for (const e of ev.value) w.str(e);
-      return { type: RDB_TYPE.LIST, bytes: w.result() };
+      const body = new ValueWriter();
+      const list = new ListBody(body, version, 0);
+      for (const e of ev.value) list.add(e);
+      list.finish();
+      w.len(list.count);
+      w.bytes(body.take());
+      return { type: list.type, bytes: w.result() };
     }
     case 'set': {
       const els = ev.value;
@@ -194,21 +185,16 @@ export function encodeValue(ev: KeyEvent, version: number): { type: number; byte
       }
       for (const [m, s] of ev.value) {
         w.str(m);
-        const t = scoreText(s);
-        if (s === Infinity) w.u8(254);
-        else if (s === -Infinity) w.u8(255);
-        else {
-          w.u8(t.length);
-          w.bytes(t);
-        }
+        w.textScore(s);
       }
       return { type: RDB_TYPE.ZSET, bytes: w.result() };
     }
     case 'hash': {
       const ttls = ev.fieldExpireAt;
       if (ttls && ttls.some((t) => t !== null)) {
-        // Field expiries need RDB 12 (Redis 7.4+): types 25 and 24.
+        // Field expiries need RDB 12 (Redis 7.4+: types 25 and 24) or VALKEY080 (type 22).
         if (version < 12) return null;
+        if (version >= VALKEY_VERSION) return encodeHash2(w, ev.value, ttls);
         return encodeHashWithTtls(w, ev.value, ttls);
       }
       const flat = ev.value.flatMap(([f, v]) => [f, v]);
@@ -255,6 +241,21 @@ function encodeHashWithTtls(w: ValueWriter, value: HashEntry[], ttls: Array<numb
     w.str(r.v);
   }
   return { type: RDB_TYPE.HASH_METADATA, bytes: w.result() };
+}
+
+/**
+ * Valkey 9 HASH_2 (type 22 in VALKEY080 files, format.md 11.2): field, value,
+ * then the absolute expiry as i64 LE, -1 for none.
+ */
+function encodeHash2(w: ValueWriter, value: HashEntry[], ttls: Array<number | null>): { type: number; bytes: Uint8Array } {
+  w.len(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const [f, v] = value[i]!;
+    w.str(f);
+    w.str(v);
+    w.i64le(ttls[i] ?? -1);
+  }
+  return { type: VALKEY_RDB_TYPE_HASH_2, bytes: w.result() };
 }
 
 const STREAM_NODE_ENTRIES = 100;
@@ -348,6 +349,108 @@ function encodeStream(w: ValueWriter, v: StreamValue, version: number): { type: 
   }
   const type = version >= 11 ? RDB_TYPE.STREAM_LISTPACKS_3 : version >= 10 ? RDB_TYPE.STREAM_LISTPACKS_2 : RDB_TYPE.STREAM_LISTPACKS;
   return { type, bytes: w.result() };
+}
+
+/** Elements per node of a list whose element count is fixed up front (ListBody). */
+export const LIST_NODE_ENTRIES = MAX_COMPACT_ENTRIES;
+
+/**
+ * A list's body as RDB `version` stores it, built one element at a time
+ * into `out`: quicklist v2 listpack nodes (10+), quicklist ziplist nodes of
+ * 128 elements (7–9) or a plain list (6). `count` is what the body's leading
+ * LEN must say (nodes, or elements of a plain list). With `perNode` > 0 a
+ * listpack node closes after exactly that many elements, so the count is
+ * known before the first element (`listCount`); with 0 it closes at 8 KiB,
+ * and an element that does not fit alone becomes a PLAIN node.
+ */
+export class ListBody {
+  readonly type: number;
+  count = 0;
+  private cur: Uint8Array[] = [];
+  private size = 0;
+  private readonly perNode: number;
+
+  constructor(
+    private readonly out: ValueWriter,
+    private readonly version: number,
+    perNode: number,
+  ) {
+    this.type = version >= 10 ? RDB_TYPE.LIST_QUICKLIST_2 : version >= 7 ? RDB_TYPE.LIST_QUICKLIST : RDB_TYPE.LIST;
+    this.perNode = version >= 10 ? perNode : MAX_COMPACT_ENTRIES;
+  }
+
+  add(e: Uint8Array): void {
+    if (this.version < 7) {
+      this.out.str(e);
+      this.count++;
+      return;
+    }
+    if (this.version >= 10 && this.perNode === 0) {
+      if (e.length >= QUICKLIST_NODE_BYTES) {
+        this.finish();
+        this.out.len(QUICKLIST_NODE_CONTAINER.PLAIN);
+        this.out.str(e);
+        this.count++;
+        return;
+      }
+      if (this.size + e.length + 11 > QUICKLIST_NODE_BYTES) this.finish();
+      this.size += e.length + 11;
+    }
+    this.cur.push(e);
+    if (this.perNode > 0 && this.cur.length === this.perNode) this.finish();
+  }
+
+  /** Closes the node being built (call once after the last element). */
+  finish(): void {
+    if (this.cur.length === 0) return;
+    if (this.version >= 10) {
+      this.out.len(QUICKLIST_NODE_CONTAINER.PACKED);
+      this.out.str(encodeListpack(this.cur));
+    } else {
+      this.out.str(encodeZiplist(this.cur));
+    }
+    this.count++;
+    this.cur = [];
+    this.size = 0;
+  }
+}
+
+/** The LEN a ListBody with `perNode` = LIST_NODE_ENTRIES writes for `n` elements. */
+export function listCount(n: number, version: number): number {
+  return version >= 7 ? Math.ceil(n / LIST_NODE_ENTRIES) : n;
+}
+
+/** First version of each type byte whose meaning Redis and Valkey share (types 0–21). */
+const TYPE_SINCE: ReadonlyArray<number | undefined> = [1, 1, 1, 1, 1, 8, undefined, 8, undefined, 2, 2, 2, 2, 4, 7, 9, 10, 10, 10, 10, 11, 11];
+
+/** RDB version number standing for `VALKEY080`. */
+export const VALKEY_VERSION = 80;
+
+/**
+ * True when a value stored with object type `type` in a file of the
+ * `sourceValkey` family can be copied byte for byte into an RDB (or RESTORE
+ * payload) of `version`: the target has the type with the same meaning. Type
+ * 22 is Valkey's HASH_2 only between VALKEY files; 24/25 only between Redis
+ * 12 files; type 6, 23 and Redis's 22 (release-candidate formats) are always
+ * re-encoded.
+ */
+export function keepsEncoding(type: number, sourceValkey: boolean, version: number): boolean {
+  const targetValkey = version >= VALKEY_VERSION;
+  if (type === VALKEY_RDB_TYPE_HASH_2) return sourceValkey && targetValkey;
+  if (type === RDB_TYPE.HASH_METADATA || type === RDB_TYPE.HASH_LISTPACK_EX) return !sourceValkey && !targetValkey && version >= 12;
+  const since = TYPE_SINCE[type];
+  return since !== undefined && version >= since;
+}
+
+/**
+ * The type byte and bytes of a whole key's value for `version`: the bytes as
+ * the source file stored them when the event carries them (`raw`, from the
+ * decoder's `rawValues` option) and they need no conversion, else
+ * `encodeValue`.
+ */
+export function valueBytes(ev: KeyEvent, sourceValkey: boolean, version: number): { type: number; bytes: Uint8Array } | null {
+  if (ev.raw !== undefined && keepsEncoding(ev.rdbType, sourceValkey, version)) return { type: ev.rdbType, bytes: ev.raw };
+  return encodeValue(ev, version);
 }
 
 /** Byte-wise order of two byte strings. */

@@ -3,14 +3,18 @@
  * model is saved by redis-server 7.0, rewritten with `rdbkit rdb` at several
  * versions, checked by `redis-check-rdb`, loaded at start-up by a fresh
  * server, and compared key by key with the source (the server's reads,
- * expiries, `DEBUG DIGEST-VALUE`) and function libraries.
+ * expiries, `DEBUG DIGEST-VALUE`) and function libraries. One pass goes
+ * through the library with the decoder's raw values instead, so that every
+ * value is copied byte for byte (checked against the source file's bytes).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { it, expect, afterAll } from 'vitest';
 import { FIXTURES } from '../../scripts/make-fixtures.mjs';
+import { decodeInChunks, hex, valueSlice, writeRdb } from '../helpers/rdb-bytes.js';
+import type { KeyEvent } from '../../src/events.js';
 import { describeRedis, startRedis, startRedisWithRdb, snapshot, debugDigestValue, redisCheckRdbPath, type ServerSnapshot } from '../helpers/redis.js';
 
 const root = path.resolve(__dirname, '../..');
@@ -19,11 +23,22 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-rdbw-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // Below RDB 10 there are no functions and no stream metadata; below 9 no streams at all.
+// `raw`: through the library with the decoder's rawValues, so that every value
+// of the RDB 10 source is copied as its original bytes.
 const VERSIONS = [
-  { version: 10, args: [] as string[] },
-  { version: 9, args: ['--lossy'] },
-  { version: 7, args: ['--lossy'] },
+  { version: 10, args: [] as string[], raw: false },
+  { version: 10, args: [] as string[], raw: true },
+  { version: 9, args: ['--lossy'], raw: false },
+  { version: 7, args: ['--lossy'], raw: false },
 ];
+
+/** The file `rdbkit rdb` writes, or the library with raw copies. */
+function rewrite(rdb: Uint8Array, out: string, version: number, args: string[], raw: boolean): Uint8Array {
+  if (raw) return Buffer.from(writeRdb(decodeInChunks(rdb, 65536, { rawValues: true }), { version }));
+  const r = spawnSync(process.execPath, [bin, 'rdb', '-', '-o', out, '--rdb-version', String(version), ...args], { input: rdb });
+  expect(r.status, r.stderr.toString()).toBe(0);
+  return readFileSync(out);
+}
 const V2 = new Set(['maxDeletedEntryId', 'entriesAdded', 'recordedFirstEntryId', 'entriesRead', 'lag', 'activeTime']);
 
 function comparable(s: ServerSnapshot, version: number): unknown {
@@ -35,16 +50,20 @@ function comparable(s: ServerSnapshot, version: number): unknown {
 
 describeRedis('rdbkit rdb writes files redis-server loads with the same data', () => {
   for (const fx of FIXTURES) {
-    for (const { version, args } of VERSIONS) {
-      it(`${fx.file.replace('.rdb', '')} as RDB ${version}`, async () => {
+    for (const { version, args, raw } of VERSIONS) {
+      it(`${fx.file.replace('.rdb', '')} as RDB ${version}${raw ? ', values copied' : ''}`, async () => {
         const source = await startRedis({ config: fx.config });
         try {
           await fx.populate(source.client);
           const rdb = await source.save();
-          const out = path.join(tmp, `${fx.file}.${version}.rdb`);
-          const r = spawnSync(process.execPath, [bin, 'rdb', '-', '-o', out, '--rdb-version', String(version), ...args], { input: rdb });
-          expect(r.status, r.stderr.toString()).toBe(0);
-          const written = readFileSync(out);
+          const out = path.join(tmp, `${fx.file}.${version}${raw ? '.raw' : ''}.rdb`);
+          const written = rewrite(rdb, out, version, args, raw);
+          if (raw) {
+            writeFileSync(out, written);
+            const keys = (b: Uint8Array): KeyEvent[] => decodeInChunks(b, 0).filter((e): e is KeyEvent => e.type === 'key');
+            const [a, b] = [keys(rdb), keys(written)];
+            expect(b.map((k) => hex(valueSlice(written, k)))).toEqual(a.map((k) => hex(valueSlice(rdb, k))));
+          }
           expect(written.subarray(0, 9).toString()).toBe(`REDIS${String(version).padStart(4, '0')}`);
           if (redisCheckRdbPath) {
             const check = spawnSync(redisCheckRdbPath, [out]);
