@@ -81,6 +81,7 @@ export class RdbkitError extends Error {
     let where = '';
     if (details.offset !== undefined) where += ` at offset ${details.offset}`;
     if (details.file !== undefined) where += ` of ${details.file}`;
+    if (details.validUpTo !== undefined) where += ` (ok_up_to=${details.validUpTo})`;
     const ctx: string[] = [];
     if (details.db !== undefined) ctx.push(`db ${details.db}`);
     if (details.key !== undefined) ctx.push(`key ${describeKey(details.key)}`);

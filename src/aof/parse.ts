@@ -192,7 +192,7 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
           const what = e.reason === 'multi' ? 'ends inside a MULTI block that has no EXEC' : 'ends inside a command';
           if (strict || !last) {
             const why = strict ? '' : ' (only the last part of an AOF may be cut short)';
-            throw new RdbkitError('TRUNCATED', `${what}; valid up to offset ${e.validUpTo}${why}`, { offset: e.faultAt, file: file ?? undefined, validUpTo: e.validUpTo });
+            throw new RdbkitError('TRUNCATED', `${what}${why}`, { offset: e.faultAt, file: file ?? undefined, validUpTo: e.validUpTo });
           }
           batch.push({ type: 'aofTruncated', file, offset: e.validUpTo, size: e.size, reason: e.reason ?? 'eof' });
         }

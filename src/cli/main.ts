@@ -8,10 +8,10 @@ import { rm } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError, describeKey } from '../errors.js';
-import { parseRdbBatches } from '../rdb/parse.js';
+import { parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
 import type { RdbDecoderOptions } from '../rdb/decoder.js';
-import type { RdbEvent } from '../events.js';
-import { openInput, OutputSink } from '../node/index.js';
+import type { AofEvent } from '../events.js';
+import { openAof, OutputSink } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
 import { RespWriter } from '../writers/resp.js';
 import { RdbWriter } from '../writers/rdb.js';
@@ -78,24 +78,53 @@ function decoderOptions(o: { checksum?: boolean; future?: boolean }): RdbDecoder
   return { verifyChecksum: o.checksum !== false, allowFutureVersions: o.future === true };
 }
 
-/** A writer of output chunks: JSON Lines or RESP. */
+/** A writer of output chunks: JSON Lines, RESP or RDB. */
 interface EventWriter {
-  write(ev: RdbEvent): void;
+  write(ev: AofEvent): void;
   take(): Uint8Array[];
   end(): void;
 }
 
-/** Decodes `input` and streams what `writer` makes of it to `-o` or stdout. */
-async function convert(input: string, o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean }, writer: EventWriter): Promise<void> {
+function untilArg(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('--until must be Unix seconds (a non-negative integer)');
+  return Number(v);
+}
+
+/** The stderr line for a cut AOF tail or an --until stop. */
+function reportCut(ev: Extract<AofEvent, { type: 'aofTruncated' }>, input: string): void {
+  const file = ev.file ?? input;
+  if (ev.reason === 'until') {
+    process.stderr.write(`rdbkit: stopped at the #TS annotation at offset ${ev.offset} of ${file} (--until)\n`);
+    return;
+  }
+  const inside = ev.reason === 'multi' ? 'an unfinished MULTI block' : 'a command';
+  process.stderr.write(
+    `rdbkit: warning: ${file} ends inside ${inside}; read up to offset ${ev.offset} of ${ev.size} (ok_up_to=${ev.offset}), as redis-server does with aof-load-truncated yes\n`,
+  );
+}
+
+/** Decodes `input` (an RDB, AOF file, AOF directory or manifest) and streams what `writer` makes of it to `-o` or stdout. */
+async function convert(
+  input: string,
+  o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number },
+  writer: EventWriter,
+  onEvent?: (ev: AofEvent) => void,
+): Promise<void> {
   const filter = makeKeyFilter(filterOptions(o));
-  const src = await openInput(input);
+  const dbs = o.db ?? null;
+  const src = await openAof(input);
   const sink = await OutputSink.open(o.output ?? null);
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys);
+  const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter };
+  if (o.until !== undefined) options.until = o.until;
   try {
-    for await (const batch of parseRdbBatches(src.chunks, { ...decoderOptions(o), keyFilter: filter })) {
+    for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {
-        if (ev.type === 'key' || ev.type === 'keyStart') keys++;
+        if (ev.type === 'key' || ev.type === 'keyStart' || ev.type === 'command') keys++;
+        else if (ev.type === 'aofTruncated') reportCut(ev, input);
+        onEvent?.(ev);
+        if (ev.type === 'command' && dbs !== null && !dbs.includes(ev.db)) continue;
         writer.write(ev);
       }
       for (const chunk of writer.take()) await sink.write(chunk);
@@ -109,8 +138,8 @@ async function convert(input: string, o: FilterFlags & { output?: string; checks
   }
 }
 
-async function collectInfo(input: string, o: { checksum?: boolean; future?: boolean }, onEvent?: (ev: RdbEvent) => void) {
-  const src = await openInput(input);
+async function collectInfo(input: string, o: { checksum?: boolean; future?: boolean; strict?: boolean }) {
+  const src = await openAof(input);
   const info = new InfoCollector();
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys);
@@ -118,11 +147,11 @@ async function collectInfo(input: string, o: { checksum?: boolean; future?: bool
     // Skip building values (module values excepted, to name their modules):
     // the structure is still decoded and validated.
     const skipAll = (k: { dataType: DataType }): boolean => k.dataType === 'module';
-    for await (const batch of parseRdbBatches(src.chunks, { ...decoderOptions(o), keyFilter: skipAll })) {
+    for await (const batch of parseAofBatches(src.parts, { ...decoderOptions(o), keyFilter: skipAll, truncated: o.strict ? 'strict' : 'load' })) {
       for (const ev of batch) {
-        if (ev.type === 'keySkipped' || ev.type === 'key') keys++;
+        if (ev.type === 'keySkipped' || ev.type === 'key' || ev.type === 'command') keys++;
+        else if (ev.type === 'aofTruncated') reportCut(ev, input);
         info.add(ev);
-        onEvent?.(ev);
       }
     }
   } finally {
@@ -138,18 +167,36 @@ async function runInfo(input: string, o: { json?: boolean; checksum?: boolean; f
 }
 
 async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; allowTrailing?: boolean }): Promise<void> {
-  const report = await collectInfo(input, { future: o.future === true, checksum: true });
+  const report = await collectInfo(input, { future: o.future === true, checksum: true, strict: true });
   if (report.trailingBytes > 0 && !o.allowTrailing) {
     // Servers write nothing after the checksum; AOF preambles and captured
     // replication streams do, and so does damage to the version digits.
     throw new RdbkitError('CORRUPT', `${report.trailingBytes} unexpected bytes after the end of the RDB (use --allow-trailing if they are expected)`, { offset: report.end ?? undefined });
   }
   if (o.quiet) return;
+  const a = report.aof;
+  if (a !== null) {
+    const multi = a.parts.some((p) => p.role !== 'single');
+    const layout = multi ? `multi-part AOF (${a.parts.length} files)` : a.parts[0]?.format === 'rdb' ? 'AOF with RDB preamble' : 'AOF';
+    const rdb = report.magic !== null ? `, ${multi ? 'base' : 'preamble'} ${report.magic}${String(report.version).padStart(report.magic === 'VALKEY' ? 3 : 4, '0')} with ${report.keys} keys` : '';
+    process.stdout.write(`OK ${input}: ${layout}${rdb}, ${a.commands} commands, ${a.annotations} annotations\n`);
+    return;
+  }
   const fmt = `${report.magic}${String(report.version).padStart(report.magic === 'VALKEY' ? 3 : 4, '0')}`;
   const c = report.checksum;
   const sum = c.stored === null ? 'no checksum (version < 5)' : c.disabled ? 'checksum disabled when saved' : `checksum ${c.stored} verified`;
   const trail = report.trailingBytes > 0 ? `, ${report.trailingBytes} trailing bytes after the checksum` : '';
   process.stdout.write(`OK ${input}: ${fmt}, ${report.keys} keys in ${report.dbs.filter((d) => d.keys > 0).length} databases, ${sum}${trail}\n`);
+}
+
+/** `rdbkit rdb` reads RDB files only: an AOF's commands would need a server's semantics to become keys. */
+function refuseAof(ev: AofEvent): void {
+  if (ev.type === 'aofPart' || ev.type === 'command' || ev.type === 'annotation') {
+    throw new RdbkitError(
+      'USAGE',
+      'this input is an AOF: rdbkit rdb cannot turn AOF commands into an RDB yet (replay them with `rdbkit resp INPUT | redis-cli --pipe` and SAVE, or convert an RDB)',
+    );
+  }
 }
 
 /** One stderr line per item dropped in --lossy mode. */
@@ -166,7 +213,7 @@ function describeError(e: RdbkitError, input: string | undefined): string {
 export async function main(argv: string[]): Promise<number> {
   let currentInput: string | undefined;
   const program = new Command('rdbkit')
-    .description('Read Redis and Valkey RDB dump files: convert to JSON Lines, inspect, verify.')
+    .description('Read Redis and Valkey RDB dumps and AOF files: convert to JSON Lines, RESP or RDB, inspect, verify.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -177,23 +224,24 @@ export async function main(argv: string[]): Promise<number> {
   addFilterFlags(
     program
       .command('json')
-      .description('write every key as one JSON object per line (JSON Lines)')
-      .argument('<input>', 'RDB file, or - for stdin')
+      .description('write every key (and AOF command) as one JSON object per line (JSON Lines)')
+      .argument('<input>', 'RDB file, AOF file, AOF directory or manifest, or - for stdin')
       .option('-o, --output <file>', 'write to this file instead of stdout')
       .addOption(new Option('--bytes <mode>', 'how byte strings are written').choices(['auto', 'base64']).default('auto'))
-      .option('--meta', 'also write header, aux, function, module aux and eof records')
+      .option('--meta', 'also write header, aux, function, module aux, eof and AOF part/annotation records')
+      .option('--until <seconds>', 'AOF: stop at the first #TS annotation later than this Unix time', untilArg)
       .option('--no-checksum', 'do not verify the CRC-64 trailer')
       .addOption(future),
-  ).action(async (input: string, o: FilterFlags & { output?: string; bytes: 'auto' | 'base64'; meta?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
+  ).action(async (input: string, o: FilterFlags & { output?: string; bytes: 'auto' | 'base64'; meta?: boolean; checksum?: boolean; bestEffortVersion?: boolean; until?: number }) => {
     currentInput = input;
-    await convert(input, { ...o, future: o.bestEffortVersion === true }, new JsonlWriter({ bytes: o.bytes, meta: o.meta === true }));
+    await convert(input, { ...o, future: o.bestEffortVersion === true }, new JsonlWriter({ bytes: o.bytes, meta: o.meta === true, defaultFile: input === '-' ? null : input }));
   });
 
   addFilterFlags(
     program
       .command('resp')
-      .description('write the commands that rebuild every key (RESP, for redis-cli --pipe)')
-      .argument('<input>', 'RDB file, or - for stdin')
+      .description('write the commands that rebuild every key, then an AOF\'s own commands (RESP, for redis-cli --pipe)')
+      .argument('<input>', 'RDB file, AOF file, AOF directory or manifest, or - for stdin')
       .option('-o, --output <file>', 'write to this file instead of stdout')
       .option('--replace', 'delete each key before writing it, so existing keys are overwritten')
       .option('--lossy', 'drop what the target version cannot hold (reported on stderr) instead of failing')
@@ -203,9 +251,10 @@ export async function main(argv: string[]): Promise<number> {
         return Number(v);
       })
       .option('--no-functions', 'leave out function libraries')
+      .option('--until <seconds>', 'AOF: stop at the first #TS annotation later than this Unix time (point-in-time recovery)', untilArg)
       .option('--no-checksum', 'do not verify the CRC-64 trailer')
       .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
-  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; lossy?: boolean; functions?: boolean; restore?: boolean; targetVersion?: number; checksum?: boolean; bestEffortVersion?: boolean }) => {
+  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; lossy?: boolean; functions?: boolean; restore?: boolean; targetVersion?: number; checksum?: boolean; bestEffortVersion?: boolean; until?: number }) => {
     currentInput = input;
     const opts: ConstructorParameters<typeof RespWriter>[0] = {
       replace: o.replace === true,
@@ -224,10 +273,11 @@ export async function main(argv: string[]): Promise<number> {
     program
       .command('rdb')
       .description('write a new RDB file, optionally of another version (6-12) or a subset of the keys')
-      .argument('<input>', 'RDB file, or - for stdin')
+      .argument('<input>', 'RDB file, AOF file, AOF directory or manifest, or - for stdin')
       .requiredOption('-o, --output <file>', 'the RDB file to write')
-      .option('--rdb-version <n>', 'RDB version to write, 6-12 (default: the input\'s)', (v: string) => {
-        if (!/^\d+$/.test(v) || Number(v) < 6 || Number(v) > 12) throw new InvalidArgumentError('--rdb-version must be 6 to 12');
+      .option('--rdb-version <n>', 'RDB version to write, 6-12 or valkey080 (default: the input\'s)', (v: string) => {
+        if (/^valkey080$/i.test(v)) return 80;
+        if (!/^\d+$/.test(v) || Number(v) < 6 || Number(v) > 12) throw new InvalidArgumentError('--rdb-version must be 6 to 12 or valkey080');
         return Number(v);
       })
       .option('--lossy', 'drop what the version cannot hold (reported on stderr) instead of failing')
@@ -239,7 +289,7 @@ export async function main(argv: string[]): Promise<number> {
     if (o.rdbVersion !== undefined) opts.version = o.rdbVersion;
     const writer = new RdbWriter(opts);
     try {
-      await convert(input, { ...o, future: o.bestEffortVersion === true }, writer);
+      await convert(input, { ...o, future: o.bestEffortVersion === true }, writer, refuseAof);
     } catch (e) {
       // A partial RDB file is of no use to anyone: do not leave one behind.
       await rm(o.output, { force: true });
@@ -250,8 +300,8 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('info')
-    .description('summarise a dump: version, aux fields, keys per database, types, encodings, checksum, largest keys')
-    .argument('<input>', 'RDB file, or - for stdin')
+    .description('summarise a dump or AOF: version, aux fields, keys per database, types, encodings, checksum, largest keys; AOF parts, commands by name, #TS range')
+    .argument('<input>', 'RDB file, AOF file, AOF directory or manifest, or - for stdin')
     .option('--json', 'print one JSON object')
     .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false))
     .action(async (input: string, o: { json?: boolean; bestEffortVersion?: boolean }) => {
@@ -261,8 +311,8 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('verify')
-    .description('check structure and checksum; exit 0 when intact, 1 with the problem and its offset')
-    .argument('<input>', 'RDB file, or - for stdin')
+    .description('check structure and checksum (AOF: like redis-check-aof); exit 0 when intact, 1 with the problem, its file and offset')
+    .argument('<input>', 'RDB file, AOF file, AOF directory or manifest, or - for stdin')
     .option('-q, --quiet', 'print nothing on success')
     .option('--allow-trailing', 'accept bytes after the checksum (an AOF preamble, a captured replication stream)')
     .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false))

@@ -2,7 +2,7 @@
  * The `info` report: what is in a dump, at a glance. Consumes decoder events
  * (it never looks at bytes) and produces a plain object and a text rendering.
  */
-import type { RdbEvent } from '../events.js';
+import type { AofEvent } from '../events.js';
 import type { DataType } from '../rdb/constants.js';
 
 /** Per-database counts. */
@@ -24,8 +24,36 @@ export interface LargeKey {
   size: number;
 }
 
+/** One file of an AOF. */
+export interface AofPartInfo {
+  file: string | null;
+  role: 'base' | 'incr' | 'single';
+  format: 'rdb' | 'resp';
+  commands: number;
+}
+
+/** The AOF part of the report: present when the input has commands or AOF parts. */
+export interface AofInfo {
+  parts: AofPartInfo[];
+  commands: number;
+  /** Commands by upper-cased name (at most 1,000 names; the rest count under `(other)`). */
+  byName: Record<string, number>;
+  /** Commands by the database they run in. */
+  byDb: Record<string, number>;
+  /** MULTI…EXEC blocks. */
+  transactions: number;
+  annotations: number;
+  /** The first and last `#TS:` times (Unix seconds). */
+  tsFirst: number | null;
+  tsLast: number | null;
+  /** Where a broken tail was cut (load-truncated reading), or reading stopped at `until`. */
+  truncated: { file: string | null; offset: number; size: number | null; reason: string } | null;
+}
+
 /** The report `rdbkit info --json` prints. */
 export interface InfoReport {
+  /** AOF facts, or null for a lone RDB. */
+  aof: AofInfo | null;
   magic: string | null;
   version: number | null;
   aux: Record<string, string>;
@@ -64,6 +92,7 @@ function functionName(code: Uint8Array): { name: string | null; engine: string |
 /** Collects the info report from events. */
 export class InfoCollector {
   private readonly r: InfoReport = {
+    aof: null,
     magic: null,
     version: null,
     aux: {},
@@ -123,9 +152,57 @@ export class InfoCollector {
     if (top.length > this.topN) top.pop();
   }
 
+  private aof(): AofInfo {
+    if (this.r.aof === null) {
+      this.r.aof = { parts: [], commands: 0, byName: {}, byDb: {}, transactions: 0, annotations: 0, tsFirst: null, tsLast: null, truncated: null };
+    }
+    return this.r.aof;
+  }
+
+  private aofPart(): AofPartInfo {
+    const a = this.aof();
+    if (a.parts.length === 0) a.parts.push({ file: null, role: 'single', format: this.r.magic !== null ? 'rdb' : 'resp', commands: 0 });
+    return a.parts[a.parts.length - 1]!;
+  }
+
+  private names = 0;
+
   /** Feeds one event. */
-  add(ev: RdbEvent): void {
+  add(ev: AofEvent): void {
     switch (ev.type) {
+      case 'aofPart':
+        this.aof().parts.push({ file: ev.file, role: ev.role, format: ev.format, commands: 0 });
+        return;
+      case 'command': {
+        const part = this.aofPart();
+        const a = this.aof();
+        part.commands++;
+        a.commands++;
+        const n0 = ev.args[0]!;
+        let name = n0.length <= 64 ? String.fromCharCode(...n0).toUpperCase() : '(other)';
+        if (a.byName[name] === undefined) {
+          if (this.names >= 1000) name = '(other)';
+          else this.names++;
+        }
+        a.byName[name] = (a.byName[name] ?? 0) + 1;
+        if (name === 'MULTI') a.transactions++;
+        a.byDb[ev.db] = (a.byDb[ev.db] ?? 0) + 1;
+        return;
+      }
+      case 'annotation': {
+        this.aofPart();
+        const a = this.aof();
+        a.annotations++;
+        if (ev.ts !== null) {
+          if (a.tsFirst === null || ev.ts < a.tsFirst) a.tsFirst = ev.ts;
+          if (a.tsLast === null || ev.ts > a.tsLast) a.tsLast = ev.ts;
+        }
+        return;
+      }
+      case 'aofTruncated':
+        this.aofPart();
+        this.aof().truncated = { file: ev.file, offset: ev.offset, size: ev.size, reason: ev.reason };
+        return;
       case 'header':
         this.r.magic = ev.magic;
         this.r.version = ev.version;
@@ -215,6 +292,12 @@ function printable(s: string): string {
 /** Renders the report as text for a terminal. */
 export function renderInfo(r: InfoReport): string {
   const out: string[] = [];
+  if (r.aof !== null) renderAof(r.aof, out);
+  if (r.magic === null) {
+    if (r.size !== null) out.push(`size:       ${fmtBytes(r.size)} (${r.size} bytes)`);
+    return out.join('\n') + '\n';
+  }
+  if (r.aof !== null) out.push(r.aof.parts.length > 1 || r.aof.parts[0]?.role !== 'single' ? 'RDB base:' : 'RDB preamble:');
   out.push(`format:     ${r.magic ?? '?'}${r.version !== null ? String(r.version).padStart(r.magic === 'VALKEY' ? 3 : 4, '0') : ''} (RDB version ${r.version ?? '?'})`);
   if (r.size !== null) out.push(`size:       ${fmtBytes(r.size)} (${r.size} bytes)`);
   const ver = r.aux['redis-ver'] ?? r.aux['valkey-ver'];
@@ -266,4 +349,26 @@ export function renderInfo(r: InfoReport): string {
     for (const k of r.largestKeys) out.push(`  ${fmtBytes(k.size).padStart(10)}  db ${k.db}  ${k.type.padEnd(6)} ${printable(k.key.length > 60 ? k.key.slice(0, 60) + '…' : k.key)}`);
   }
   return out.join('\n') + '\n';
+}
+
+const isoTime = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
+
+function renderAof(a: AofInfo, out: string[]): void {
+  const multi = a.parts.some((p) => p.role !== 'single');
+  out.push(`AOF:        ${multi ? `multi-part, ${a.parts.length} file${a.parts.length === 1 ? '' : 's'}` : a.parts[0]?.format === 'rdb' ? 'RDB preamble + commands' : 'commands (RESP)'}`);
+  if (multi) for (const p of a.parts) out.push(`  ${p.role.padEnd(5)} ${(p.file ?? '?').padEnd(36)} ${p.format.padEnd(4)} ${String(p.commands).padStart(10)} commands`);
+  const dbs = Object.keys(a.byDb);
+  out.push(`commands:   ${a.commands} in ${dbs.length} database${dbs.length === 1 ? '' : 's'} (${dbs.map((d) => `db ${d}: ${a.byDb[d]}`).join(', ')})${a.transactions > 0 ? `, ${a.transactions} MULTI/EXEC blocks` : ''}`);
+  const names = Object.entries(a.byName).sort((x, y) => y[1] - x[1]);
+  for (const [n, c] of names.slice(0, 20)) out.push(`  ${printable(n).padEnd(20)} ${String(c).padStart(10)}`);
+  if (names.length > 20) out.push(`  … ${names.length - 20} more command names`);
+  if (a.annotations > 0) out.push(`annotations: ${a.annotations}${a.tsFirst !== null ? `; #TS from ${isoTime(a.tsFirst)} to ${isoTime(a.tsLast!)} (${a.tsFirst}–${a.tsLast})` : ''}`);
+  const t = a.truncated;
+  if (t !== null) {
+    out.push(
+      t.reason === 'until'
+        ? `stopped:    at the #TS annotation at offset ${t.offset} of ${t.file ?? 'the input'} (--until)`
+        : `truncated:  ${t.file ?? 'the input'} ends inside ${t.reason === 'multi' ? 'a MULTI block' : 'a command'}; read up to offset ${t.offset} of ${t.size} bytes`,
+    );
+  }
 }

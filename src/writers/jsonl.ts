@@ -5,6 +5,8 @@
  *
  * Key records, fields in this order:
  *   {"db":N[,"bytes":"base64"],"key":…,"type":"T"[,"expireAt":ms],"value":…[,"fieldExpireAt":{…}]}
+ * AOF commands:
+ *   {"db":N[,"bytes":"base64"],"command":[arg…],"file":F,"offset":N,"ts":S}
  * Other records (`meta`), never with a `key` field:
  *   {"type":"T"[,"bytes":"base64"],…}
  *
@@ -22,13 +24,14 @@
 import { RdbkitError } from '../errors.js';
 import { ChunkedOutput, OUTPUT_CHUNK } from '../io/byte-writer.js';
 import type {
+  AofEvent,
+  CommandEvent,
   HashEntry,
   Int64,
   KeyChunkEvent,
   KeyEndEvent,
   KeyEvent,
   KeyStartEvent,
-  RdbEvent,
   StreamEntry,
   StreamId,
   StreamMeta,
@@ -41,6 +44,8 @@ export interface JsonlOptions {
   bytes?: 'auto' | 'base64';
   /** Also write non-key records (header, aux, functions, module aux, db sizes, slot info, eof, trailing). Default false. */
   meta?: boolean;
+  /** The `file` written for AOF commands of an unnamed source (a lone file: its path). Default null. */
+  defaultFile?: string | null;
 }
 
 // ---------------------------------------------------------------- tables
@@ -157,6 +162,7 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 export class JsonlWriter extends ChunkedOutput {
   private readonly forceB64: boolean;
   private readonly meta: boolean;
+  private readonly defaultFile: string | null;
   /** The current record writes byte strings as base64. */
   private b64 = false;
   /** Set when a byte string was not valid UTF-8 in text mode. */
@@ -185,6 +191,7 @@ export class JsonlWriter extends ChunkedOutput {
     super();
     this.forceB64 = options.bytes === 'base64';
     this.meta = options.meta === true;
+    this.defaultFile = options.defaultFile ?? null;
   }
 
   /**
@@ -679,20 +686,53 @@ export class JsonlWriter extends ChunkedOutput {
    * with the bytes rule: as text first; when a byte string is not UTF-8,
    * rewound to the record start and rewritten as base64.
    */
-  private record(ev: RdbEvent): void {
+  private record(ev: AofEvent): void {
     const start = this.pos;
     this.b64 = this.forceB64;
     this.bad = false;
-    if (ev.type === 'key') this.keyRecord(ev);
-    else this.metaBytes(ev);
+    this.anyRecord(ev);
     if (this.bad) {
       this.pos = start;
       this.b64 = true;
       this.bad = false;
-      if (ev.type === 'key') this.keyRecord(ev);
-      else this.metaBytes(ev);
+      this.anyRecord(ev);
     }
     this.maybeFlush();
+  }
+
+  private anyRecord(ev: AofEvent): void {
+    if (ev.type === 'key') this.keyRecord(ev);
+    else if (ev.type === 'command') this.commandRecord(ev);
+    else this.metaBytes(ev);
+  }
+
+  /** `{"db":N[,"bytes":"base64"],"command":[…],"file":F,"offset":N,"ts":S}` */
+  private commandRecord(ev: CommandEvent): void {
+    this.ascii('{"db":');
+    this.int(ev.db);
+    if (this.b64) this.bytes(LIT.bytesB64);
+    this.ascii(',"command":[');
+    const args = ev.args;
+    for (let i = 0; i < args.length; i++) {
+      if (i > 0) this.u8(0x2c);
+      this.str(args[i]!);
+      if (this.bad) return;
+    }
+    this.ascii('],"file":');
+    this.fileName(ev.file);
+    this.ascii(',"offset":');
+    this.int(ev.offset);
+    this.ascii(',"ts":');
+    if (ev.ts === null) this.bytes(LIT.nul);
+    else this.int(ev.ts);
+    this.bytes(LIT.endLine);
+  }
+
+  /** A file name (always text: names come from manifests and paths). */
+  private fileName(f: string | null): void {
+    const name = f ?? this.defaultFile;
+    if (name === null) this.bytes(LIT.nul);
+    else this.jsString(name);
   }
 
   // ----------------------------------------------------------- streamed records
@@ -891,8 +931,21 @@ export class JsonlWriter extends ChunkedOutput {
     if (this.b64) this.bytes(LIT.bytesB64);
   }
 
-  private metaBytes(ev: RdbEvent): void {
+  private metaBytes(ev: AofEvent): void {
     switch (ev.type) {
+      case 'annotation':
+        this.metaHead('annotation');
+        this.ascii(',"text":');
+        this.str(ev.text);
+        if (this.bad) return;
+        this.ascii(',"ts":');
+        if (ev.ts === null) this.bytes(LIT.nul);
+        else this.int(ev.ts);
+        this.ascii(',"file":');
+        this.fileName(ev.file);
+        this.ascii(',"offset":');
+        this.int(ev.offset);
+        break;
       case 'aux':
         this.metaHead('aux');
         this.ascii(',"name":');
@@ -935,8 +988,26 @@ export class JsonlWriter extends ChunkedOutput {
     this.bytes(LIT.endLine);
   }
 
-  private metaRecord(ev: RdbEvent): void {
+  private metaRecord(ev: AofEvent): void {
     switch (ev.type) {
+      case 'annotation':
+        this.record(ev);
+        return;
+      case 'aofPart':
+        this.ascii('{"type":"aofPart","file":');
+        this.fileName(ev.file);
+        this.ascii(`,"role":"${ev.role}","format":"${ev.format}"`);
+        break;
+      case 'aofTruncated':
+        this.ascii('{"type":"aofTruncated","file":');
+        this.fileName(ev.file);
+        this.ascii(',"offset":');
+        this.int(ev.offset);
+        this.ascii(',"size":');
+        if (ev.size === null) this.bytes(LIT.nul);
+        else this.int(ev.size);
+        this.ascii(`,"reason":"${ev.reason}"`);
+        break;
       case 'header':
         this.ascii('{"type":"header","magic":');
         this.jsString(ev.magic);
@@ -1001,13 +1072,14 @@ export class JsonlWriter extends ChunkedOutput {
   // ----------------------------------------------------------- dispatch
 
   /** Writes one event. Throws an `OUTPUT` RdbkitError when a record cannot be written losslessly or events are out of order. */
-  write(ev: RdbEvent): void {
+  write(ev: AofEvent): void {
     if ((this.open !== null || this.pendingStart !== null) && ev.type !== 'keyChunk' && ev.type !== 'keyEnd') {
       const k = (this.open ?? this.pendingStart)!;
       throw new RdbkitError('OUTPUT', `a ${ev.type} event inside a streamed value (keyEnd missing)`, { db: k.db, key: k.key });
     }
     switch (ev.type) {
       case 'key':
+      case 'command':
         this.record(ev);
         return;
       case 'keyStart':
@@ -1049,7 +1121,7 @@ export class JsonlWriter extends ChunkedOutput {
  * the caller may keep.
  */
 export async function* writeJsonl(
-  events: AsyncIterable<RdbEvent> | Iterable<RdbEvent>,
+  events: AsyncIterable<AofEvent> | Iterable<AofEvent>,
   options: JsonlOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const w = new JsonlWriter(options);

@@ -9,7 +9,7 @@
  * is written while the value arrives.
  */
 import { RdbkitError } from '../errors.js';
-import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, RdbEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
+import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, AofEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
 import { dumpPayload, encodeValue } from '../rdb/encoder.js';
 import { ChunkedOutput } from '../io/byte-writer.js';
 
@@ -334,8 +334,16 @@ export class RespWriter extends ChunkedOutput {
   }
 
   /** Writes one event. */
-  write(ev: RdbEvent): void {
+  write(ev: AofEvent): void {
     switch (ev.type) {
+      case 'command': {
+        // The AOF's own SELECTs are replaced by the writer's, written before the next command that needs one.
+        const a = ev.args;
+        if (a.length === 2 && a[0]!.length === 6 && String.fromCharCode(...a[0]!).toUpperCase() === 'SELECT') return;
+        this.selectDb(ev.db);
+        this.command(a);
+        return;
+      }
       case 'header':
         this.version = ev.version;
         return;
@@ -373,7 +381,7 @@ export class RespWriter extends ChunkedOutput {
 }
 
 /** Turns events into RESP output chunks. */
-export async function* writeResp(events: AsyncIterable<RdbEvent> | Iterable<RdbEvent>, options: RespOptions = {}): AsyncGenerator<Uint8Array> {
+export async function* writeResp(events: AsyncIterable<AofEvent> | Iterable<AofEvent>, options: RespOptions = {}): AsyncGenerator<Uint8Array> {
   const w = new RespWriter(options);
   for await (const ev of events) {
     w.write(ev);
