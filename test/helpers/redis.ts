@@ -678,3 +678,37 @@ export async function debugDigestValue(client: Redis, key: string | Uint8Array):
   const reply = (await client.call('DEBUG', 'DIGEST-VALUE', Buffer.from(key))) as unknown[];
   return str(reply[0]);
 }
+
+/**
+ * Starts a fresh server whose directory is first filled by `prepare(dir)`
+ * (e.g. with an `appendonlydir` to load at start-up, with `appendonly yes`
+ * in `config`). Rejects with a `RedisStartError` carrying the server's log
+ * when it refuses the files; the directory is removed either way on stop.
+ */
+export async function startRedisPrepared(
+  prepare: (dir: string) => Promise<void> | void,
+  opts: StartRedisOptions = {},
+): Promise<RedisHandle> {
+  if (redisServerPath === null) {
+    if (redisRequired) throw new Error(REQUIRED_MESSAGE);
+    warnSkipped();
+    throw new Error(SKIP_MESSAGE);
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rdbkit-redis-'));
+  const confPath = path.join(dir, 'redis.conf');
+  const lines = [...BASE_CONFIG, ['dir', dir] as [string, string], ...Object.entries(opts.config ?? {})].map(
+    ([k, v]) => `${k} ${quoteConfigValue(v)}`,
+  );
+  await writeFile(confPath, lines.join('\n') + '\n');
+  const server = new RedisServer(dir, confPath, opts.args ?? [], opts.timeoutMs ?? 10_000);
+  live.add(server);
+  scopes.at(-1)?.add(server);
+  try {
+    await prepare(dir);
+    await server.start();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}

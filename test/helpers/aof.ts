@@ -1,0 +1,156 @@
+/**
+ * Helpers for the AOF tests: running the `rdbkit` CLI and `redis-check-aof`,
+ * loading RESP into a server with `redis-cli --pipe`, starting a server on a
+ * copy of an AOF directory (what redis-server itself loads), and comparing
+ * server truths (DEBUG DIGEST, per-key DIGEST-VALUE, functions).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { REDIS_CHECK_AOF, serverTruth, type ServerTruth } from '../../scripts/make-aof-fixtures.mjs';
+import { repoRoot } from './corpus.js';
+import { findExecutable, startRedisPrepared, type RedisHandle } from './redis.js';
+
+export { serverTruth, type ServerTruth };
+
+export const bin = path.join(repoRoot, 'bin/rdbkit.js');
+export const aofFixtures = path.join(repoRoot, 'fixtures/aof');
+export const redisCheckAofPath: string | null = findExecutable(REDIS_CHECK_AOF);
+export const redisCliPath: string | null = findExecutable('redis-cli');
+
+export interface CliResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs `node bin/rdbkit.js …args` synchronously. */
+export function rdbkit(args: string[], input?: Buffer): CliResult {
+  const r = spawnSync(process.execPath, [bin, ...args], { input, maxBuffer: 1 << 30, timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+/** Runs `node bin/rdbkit.js …args` asynchronously (several can run at once). */
+export function rdbkitAsync(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+export interface CheckAofFile {
+  file: string;
+  size: number;
+  okUpTo: number;
+}
+
+export interface CheckAofResult {
+  status: number;
+  stdout: string;
+  /** Every `AOF analyzed:` line, in order (one per file checked). */
+  files: CheckAofFile[];
+  /** The last analysed file (the one that stopped the check when it failed). */
+  last: CheckAofFile | null;
+}
+
+/** Runs `redis-check-aof [extra…] target` (never with a confirmation: stdin is empty). */
+export function redisCheckAof(target: string, extra: string[] = [], input = ''): CheckAofResult {
+  const r = spawnSync(redisCheckAofPath ?? REDIS_CHECK_AOF, [...extra, target], { encoding: 'latin1', input, timeout: 30_000 });
+  const files = [...(r.stdout ?? '').matchAll(/AOF analyzed: filename=(.*?), size=(\d+), ok_up_to=(\d+)/g)].map((m) => ({
+    file: path.basename(m[1]!),
+    size: Number(m[2]),
+    okUpTo: Number(m[3]),
+  }));
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', files, last: files.at(-1) ?? null };
+}
+
+/** `redis-cli -p port --pipe` with `input`; returns its errors / replies counts. */
+export function pipeInto(port: number, input: Buffer): { errors: number; replies: number; output: string } {
+  const r = spawnSync(redisCliPath ?? 'redis-cli', ['-p', String(port), '--pipe'], { input, encoding: 'utf8', timeout: 60_000 });
+  const m = /errors: (\d+), replies: (\d+)/.exec(r.stdout ?? '');
+  if (m === null) throw new Error(`redis-cli --pipe failed:\n${r.stdout}\n${r.stderr}`);
+  return { errors: Number(m[1]), replies: Number(m[2]), output: `${r.stdout}${r.stderr}` };
+}
+
+/** Empties a server (keys and functions) so it can be reused as a load target. */
+export async function resetServer(server: RedisHandle): Promise<void> {
+  await server.client.call('FLUSHALL');
+  await server.client.call('FUNCTION', 'FLUSH');
+}
+
+/** A fresh temp directory (removed by `cleanupTemp`). */
+const temps: string[] = [];
+export function tempDir(prefix = 'rdbkit-aof-'): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+export function cleanupTemp(): void {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** Copies an AOF directory to a new temp dir; returns the copy's path. */
+export function copyDir(src: string): string {
+  const d = path.join(tempDir(), path.basename(src));
+  cpSync(src, d, { recursive: true });
+  return d;
+}
+
+/** Name of the manifest file in an AOF directory. */
+export function manifestOf(dir: string): string {
+  const m = readdirSync(dir).find((f) => f.endsWith('.manifest'));
+  if (m === undefined) throw new Error(`no manifest in ${dir}`);
+  return path.join(dir, m);
+}
+
+/**
+ * Starts redis-server 7.0 with `appendonly yes`, `aof-load-truncated yes` on
+ * a copy of `aofDir` (as its `appenddirname`). Resolves to the server (the
+ * caller reads its truth), or rejects with a RedisStartError (it refused).
+ */
+export function startOnAofDir(aofDir: string, config: Record<string, string> = {}): Promise<RedisHandle> {
+  return startRedisPrepared(
+    (dir) => {
+      cpSync(aofDir, path.join(dir, 'aofdir'), { recursive: true });
+    },
+    { config: { appendonly: 'yes', 'aof-load-truncated': 'yes', appenddirname: 'aofdir', ...config } },
+  );
+}
+
+/** Starts redis-server 7.0 with `appendonly yes` on a legacy single-file AOF (copied as `appendonly.aof`). */
+export function startOnLegacyAof(file: string, config: Record<string, string> = {}): Promise<RedisHandle> {
+  return startRedisPrepared(
+    (dir) => {
+      cpSync(file, path.join(dir, 'appendonly.aof'));
+    },
+    { config: { appendonly: 'yes', 'aof-load-truncated': 'yes', ...config } },
+  );
+}
+
+/** Asserts two server truths are the same data (digest, per-key digests, functions). */
+export function expectSameTruth(got: ServerTruth, want: Pick<ServerTruth, 'digest' | 'dbs' | 'functions'>, what = ''): void {
+  expect(got.dbs, `${what}: keys and per-key DEBUG DIGEST-VALUE`).toEqual(want.dbs);
+  expect(got.functions, `${what}: FUNCTION LIST`).toEqual(want.functions);
+  expect(got.digest, `${what}: DEBUG DIGEST`).toBe(want.digest);
+}
+
+/** Loads `resp` into `target` (emptied first) with redis-cli --pipe (0 errors) and returns its truth. */
+export async function loadResp(target: RedisHandle, resp: Buffer, what = ''): Promise<ServerTruth> {
+  await resetServer(target);
+  const pipe = pipeInto(target.port, resp);
+  expect(pipe.errors, `${what}: redis-cli --pipe errors\n${pipe.output}`).toBe(0);
+  return serverTruth(target.client);
+}
+
+/** The `ok_up_to=N` rdbkit verify printed (the last one), or null. */
+export function okUpToOf(text: string): number | null {
+  const all = [...text.matchAll(/ok_up_to=(\d+)/g)];
+  return all.length === 0 ? null : Number(all.at(-1)![1]);
+}
