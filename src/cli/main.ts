@@ -106,7 +106,7 @@ function reportCut(ev: Extract<AofEvent, { type: 'aofTruncated' }>, input: strin
 /** Decodes `input` (an RDB, AOF file, AOF directory or manifest) and streams what `writer` makes of it to `-o` or stdout. */
 async function convert(
   input: string,
-  o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number },
+  o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number; rawValues?: boolean },
   writer: EventWriter,
   onEvent?: (ev: AofEvent) => void,
 ): Promise<void> {
@@ -116,7 +116,7 @@ async function convert(
   const sink = await OutputSink.open(o.output ?? null);
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys);
-  const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter };
+  const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true };
   if (o.until !== undefined) options.until = o.until;
   try {
     for await (const batch of parseAofBatches(src.parts, options)) {
@@ -289,7 +289,8 @@ export async function main(argv: string[]): Promise<number> {
     if (o.rdbVersion !== undefined) opts.version = o.rdbVersion;
     const writer = new RdbWriter(opts);
     try {
-      await convert(input, { ...o, future: o.bestEffortVersion === true }, writer, refuseAof);
+      // Values the target version holds as they are are copied byte for byte.
+      await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: true }, writer, refuseAof);
     } catch (e) {
       // A partial RDB file is of no use to anyone: do not leave one behind.
       await rm(o.output, { force: true });
