@@ -121,6 +121,23 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
       reader.push(chunk);
     };
 
+    /** Moves the RDB decoder's events into batches, up to its `eof`; what follows goes to `tail`. */
+    function* drainRdb(d: RdbDecoder): Generator<AofEvent[], void, undefined> {
+      let ev: RdbEvent | undefined;
+      while ((ev = d.read()) !== undefined) {
+        batch.push(ev);
+        if (ev.type === 'eof') {
+          tailAt = ev.end;
+          for (const c of d.remainder().chunks) tail(c);
+          return;
+        }
+        if (ev.type === 'keyChunk' || batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+    }
+
     try {
       for await (const chunk of toChunks(part.source)) {
         if (chunk.length === 0) continue;
@@ -135,20 +152,7 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
         }
         if (dec !== null && tailAt < 0) {
           dec.push(chunk);
-          let ev: RdbEvent | undefined;
-          while ((ev = dec.read()) !== undefined) {
-            batch.push(ev);
-            if (ev.type === 'eof') {
-              tailAt = ev.end;
-              const rest = dec.remainder();
-              for (const c of rest.chunks) tail(c);
-              break;
-            }
-            if (ev.type === 'keyChunk' || batch.length >= BATCH) {
-              yield batch;
-              batch = [];
-            }
-          }
+          yield* drainRdb(dec);
         } else if (dec !== null) {
           tail(chunk);
         } else {
@@ -172,12 +176,13 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
         if (part.role === 'single') throw new RdbkitError('TRUNCATED', 'empty input', { offset: 0 });
         batch.push({ type: 'aofPart', file, role: part.role, format: 'resp', offset: 0 });
       } else if (dec !== null && tailAt < 0) {
+        // The decoder may hold its last records until it knows the input is over.
         dec.end();
-        let ev: RdbEvent | undefined;
-        while ((ev = dec.read()) !== undefined) batch.push(ev);
-        // The decoder reports the truncation itself; this is a safety net.
-        throw new RdbkitError('TRUNCATED', 'unexpected end of input inside the RDB part', { offset: dec.offset });
-      } else if (trailing > 0) {
+        yield* drainRdb(dec);
+        // The decoder reports a truncation itself; this is a safety net.
+        if (tailAt < 0) throw new RdbkitError('TRUNCATED', 'unexpected end of input inside the RDB part', { offset: dec.offset });
+      }
+      if (trailing > 0) {
         batch.push({ type: 'trailing', offset: tailAt, length: trailing });
       }
       const r = reader as AofReader | null;
