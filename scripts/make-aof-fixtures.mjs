@@ -73,11 +73,12 @@ export function splitResp(buf, start = 0) {
   outer: while (pos < buf.length) {
     const cmdStart = pos;
     if (buf[pos] === 0x23) {
-      const line = readLine();
-      if (line === null) {
-        error = 'eof in annotation';
-        break;
-      }
+      // redis-check-aof reads an annotation with fgets: a last line without its
+      // line end is still a whole annotation (the file is valid up to its end).
+      const nl = buf.indexOf(0x0a, pos);
+      const lineEnd = nl < 0 ? buf.length : nl + 1;
+      const line = buf.subarray(pos, lineEnd).toString('latin1').replace(/\r?\n$/, '');
+      pos = lineEnd;
       const m = /^#TS:(\d+)$/.exec(line);
       annotations.push({ offset: cmdStart, end: pos, text: line.slice(1), ts: m ? Number(m[1]) : null });
       if (multi === 0) okUpTo = pos;
