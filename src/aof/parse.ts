@@ -204,6 +204,12 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
       }
       if (batch.length > 0) yield batch;
     } catch (e) {
+      // Everything read before the fault is delivered first.
+      if (batch.length > 0) {
+        const done = batch;
+        batch = [];
+        yield done;
+      }
       throw located(e, file);
     }
   }
