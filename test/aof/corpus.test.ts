@@ -24,7 +24,7 @@ import { parseAof, RdbkitError } from '../../src/index.js';
 import type { AofEvent } from '../../src/index.js';
 import { splitResp } from '../../scripts/make-aof-fixtures.mjs';
 import { prng } from '../../scripts/shared.mjs';
-import { cleanupTemp, redisCheckAof, redisCheckAofPath, tempDir } from '../helpers/aof.js';
+import { cleanupTemp, normEvent, redisCheckAof, redisCheckAofPath, tempDir } from '../helpers/aof.js';
 import { corpusDir, listCorpusFiles } from '../helpers/corpus.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -46,12 +46,7 @@ const allFiles = [...aofFiles, ...respFiles];
 
 const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
-/** Events as comparable JSON lines (bytes as hex, bigints as strings). */
-function norm(ev: AofEvent): string {
-  return JSON.stringify(ev, (_k, v) =>
-    v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : typeof v === 'bigint' ? `big:${v}` : v,
-  );
-}
+const norm = normEvent;
 
 async function collect(input: Parameters<typeof parseAof>[0], options: Parameters<typeof parseAof>[1] = {}): Promise<AofEvent[]> {
   const out: AofEvent[] = [];

@@ -154,3 +154,19 @@ export function okUpToOf(text: string): number | null {
   const all = [...text.matchAll(/ok_up_to=(\d+)/g)];
   return all.length === 0 ? null : Number(all.at(-1)![1]);
 }
+
+/**
+ * An event as a comparable JSON line: its documented fields only (command
+ * events may be lazy objects whose `args` is a getter), byte strings as hex,
+ * bigints as strings.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function normEvent(ev: any): string {
+  const plain =
+    ev.type === 'command'
+      ? { type: ev.type, db: ev.db, args: ev.args, file: ev.file, offset: ev.offset, end: ev.end, ts: ev.ts }
+      : ev;
+  return JSON.stringify(plain, (_k, v) =>
+    v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : typeof v === 'bigint' ? `big:${v}` : v,
+  );
+}
