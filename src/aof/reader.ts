@@ -43,11 +43,83 @@ export interface AofEnding {
   size: number;
 }
 
-/** Case-insensitive comparison of `b` with an upper-case ASCII word. */
-function isWord(b: Uint8Array, word: string): boolean {
-  if (b.length !== word.length) return false;
-  for (let i = 0; i < b.length; i++) if ((b[i]! & 0xdf) !== word.charCodeAt(i)) return false;
+/** Case-insensitive comparison of `b[at, at + word.length)` with an upper-case ASCII word. */
+function isWordAt(b: Uint8Array, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if ((b[at + i]! & 0xdf) !== word.charCodeAt(i)) return false;
   return true;
+}
+
+/**
+ * A command event. Its argument vector is cut from the input only when
+ * asked for (`args`), and `raw` is the command exactly as stored: reading
+ * and verifying allocate one object per command, nothing per argument.
+ */
+export class AofCommand implements CommandEvent {
+  readonly type = 'command' as const;
+  private cached: Uint8Array[] | null = null;
+
+  constructor(
+    readonly db: number,
+    readonly file: string | null,
+    readonly offset: number,
+    readonly end: number,
+    readonly ts: number | null,
+    private readonly buf: Uint8Array,
+    private readonly at: number,
+    /** Number of arguments. */
+    readonly argc: number,
+  ) {}
+
+  /** The argument vector (views into the input), name first. */
+  get args(): Uint8Array[] {
+    if (this.cached !== null) return this.cached;
+    const b = this.buf;
+    const out = new Array<Uint8Array>(this.argc);
+    let p = b.indexOf(LF, this.at) + 1;
+    for (let i = 0; i < this.argc; i++) {
+      let n = 0;
+      let q = p + 1;
+      for (; b[q] !== CR; q++) n = n * 10 + (b[q]! - 0x30);
+      p = q + 2;
+      out[i] = b.subarray(p, p + n);
+      p += n + 2;
+    }
+    this.cached = out;
+    return out;
+  }
+
+  /** The command's bytes as stored in the file (a valid RESP multi-bulk). */
+  get raw(): Uint8Array {
+    return this.buf.subarray(this.at, this.at + (this.end - this.offset));
+  }
+
+  /** The command name, upper-cased (ASCII letters only), for reports. */
+  get name(): string {
+    const b = this.buf;
+    let p = b.indexOf(LF, this.at) + 1;
+    let n = 0;
+    let q = p + 1;
+    for (; b[q] !== CR; q++) n = n * 10 + (b[q]! - 0x30);
+    p = q + 2;
+    return commandName(b, p, n);
+  }
+}
+
+/** Upper-cased names of commands seen, keyed by their folded bytes (names up to 6 bytes). */
+const NAMES = new Map<number, string>();
+
+function commandName(b: Uint8Array, at: number, n: number): string {
+  if (n > 0 && n <= 6) {
+    let k = n;
+    for (let i = 0; i < n; i++) k = k * 256 + (b[at + i]! >= 0x61 && b[at + i]! <= 0x7a ? b[at + i]! - 0x20 : b[at + i]!);
+    let s = NAMES.get(k);
+    if (s === undefined && NAMES.size < 4096) {
+      s = String.fromCharCode(...b.subarray(at, at + n)).toUpperCase();
+      NAMES.set(k, s);
+    }
+    if (s !== undefined) return s;
+  }
+  return String.fromCharCode(...b.subarray(at, at + Math.min(n, 64))).toUpperCase();
 }
 
 /** Parses ASCII decimal (optionally negative) in `b[from, to)`; NaN when not a number. */
@@ -208,10 +280,13 @@ export class AofReader {
         const argc = parseDecimal(b, p + 1, q);
         if (!(argc >= 1)) this.fail('AOF_FORMAT', `bad argument count ${JSON.stringify(String.fromCharCode(...b.subarray(p + 1, q)))}`, this.base + start);
         p = q + 2;
-        // Each argument takes at least 6 bytes ($0\r\n\r\n): do not allocate for more than can follow.
-        const args: Uint8Array[] = argc <= 64 ? new Array<Uint8Array>(argc) : [];
+        // The first two arguments, for MULTI / EXEC / SELECT.
+        let a0 = 0;
+        let n0 = 0;
+        let a1 = 0;
+        let n1 = 0;
         for (let i = 0; i < argc; i++) {
-          if (p >= len) return this.incomplete(start, p - start + 6 * (argc - i));
+          if (p >= len) return this.incomplete(start, p - start + 6 * Math.min(argc - i, 1 << 20));
           if (b[p] !== DOLLAR) this.fail('AOF_FORMAT', `expected '$' at argument ${i + 1} of ${argc}, got byte 0x${b[p]!.toString(16).padStart(2, '0')}`, this.base + p);
           q = p + 1;
           const l2 = Math.min(len, q + MAX_HEADER + 1);
@@ -223,12 +298,17 @@ export class AofReader {
           p = q + 2;
           if (p + n + 2 > len) return this.incomplete(start, p + n + 2 - start);
           if (b[p + n] !== CR || b[p + n + 1] !== LF) this.fail('AOF_FORMAT', `expected a line end after ${n} bytes of argument ${i + 1}`, this.base + p + n);
-          if (argc <= 64) args[i] = b.subarray(p, p + n);
-          else args.push(b.subarray(p, p + n));
+          if (i === 0) {
+            a0 = p;
+            n0 = n;
+          } else if (i === 1) {
+            a1 = p;
+            n1 = n;
+          }
           p += n + 2;
         }
         this.pos = p;
-        this.command(args, this.base + start, this.base + p);
+        this.command(b, start, p, argc, a0, n0, a1, n1);
         if (this.out.length >= 1024) return;
       } else if (first === HASH) {
         const start = p;
@@ -262,14 +342,15 @@ export class AofReader {
     this.need = need;
   }
 
-  private command(args: Uint8Array[], offset: number, end: number): void {
-    const name = args[0]!;
-    if (name.length === 6 && args.length === 2 && isWord(name, 'SELECT')) {
-      const db = parseDecimal(args[1]!, 0, args[1]!.length);
+  private command(b: Uint8Array, at: number, to: number, argc: number, a0: number, n0: number, a1: number, n1: number): void {
+    if (n0 === 6 && argc === 2 && isWordAt(b, a0, 'SELECT')) {
+      const db = parseDecimal(b, a1, a1 + n1);
       if (Number.isSafeInteger(db) && db >= 0) this.db = db;
     }
-    const ev: CommandEvent = { type: 'command', db: this.db, args, file: this.file, offset, end, ts: this.ts };
-    if (name.length === 5 && isWord(name, 'MULTI')) {
+    const offset = this.base + at;
+    const end = this.base + to;
+    const ev = new AofCommand(this.db, this.file, offset, end, this.ts, b, at, argc);
+    if (n0 === 5 && isWordAt(b, a0, 'MULTI')) {
       if (this.held !== null) {
         if (this.strict) this.fail('AOF_FORMAT', 'MULTI inside MULTI', offset);
       } else {
@@ -277,7 +358,7 @@ export class AofReader {
         this.multiAt = offset;
         return;
       }
-    } else if (name.length === 4 && isWord(name, 'EXEC')) {
+    } else if (n0 === 4 && isWordAt(b, a0, 'EXEC')) {
       if (this.held === null) {
         if (this.strict) this.fail('AOF_FORMAT', 'EXEC without MULTI', offset);
       } else {

@@ -3,6 +3,7 @@
  * (it never looks at bytes) and produces a plain object and a text rendering.
  */
 import type { AofEvent } from '../events.js';
+import { AofCommand } from '../aof/reader.js';
 import type { DataType } from '../rdb/constants.js';
 
 /** Per-database counts. */
@@ -178,8 +179,12 @@ export class InfoCollector {
         const a = this.aof();
         part.commands++;
         a.commands++;
-        const n0 = ev.args[0]!;
-        let name = n0.length <= 64 ? String.fromCharCode(...n0).toUpperCase() : '(other)';
+        let name: string;
+        if (ev instanceof AofCommand) name = ev.name;
+        else {
+          const n0 = ev.args[0]!;
+          name = String.fromCharCode(...n0.subarray(0, 64)).toUpperCase();
+        }
         if (a.byName[name] === undefined) {
           if (this.names >= 1000) name = '(other)';
           else this.names++;

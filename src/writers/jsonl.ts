@@ -149,6 +149,10 @@ const LIT = {
   nan: ascii('"nan"'),
   negZero: ascii('-0'),
   endLine: ascii('}\n'),
+  command: ascii(',"command":['),
+  cmdFile: ascii('],"file":'),
+  offset: ascii(',"offset":'),
+  ts: ascii(',"ts":'),
 };
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -708,32 +712,44 @@ export class JsonlWriter extends ChunkedOutput {
 
   /** `{"db":N[,"bytes":"base64"],"command":[…],"file":F,"offset":N,"ts":S}` */
   private commandRecord(ev: CommandEvent): void {
-    this.ascii('{"db":');
+    this.bytes(LIT.db);
     this.int(ev.db);
     if (this.b64) this.bytes(LIT.bytesB64);
-    this.ascii(',"command":[');
+    this.bytes(LIT.command);
     const args = ev.args;
     for (let i = 0; i < args.length; i++) {
       if (i > 0) this.u8(0x2c);
       this.str(args[i]!);
       if (this.bad) return;
     }
-    this.ascii('],"file":');
+    this.bytes(LIT.cmdFile);
     this.fileName(ev.file);
-    this.ascii(',"offset":');
+    this.bytes(LIT.offset);
     this.int(ev.offset);
-    this.ascii(',"ts":');
+    this.bytes(LIT.ts);
     if (ev.ts === null) this.bytes(LIT.nul);
     else this.int(ev.ts);
     this.bytes(LIT.endLine);
   }
 
+  /** The JSON text of the last file name written, kept: every command names its file. */
+  private lastFile: string | null = null;
+  private lastFileJson: Uint8Array = EMPTY;
+
   /** A file name (always text: names come from manifests and paths). */
   private fileName(f: string | null): void {
     const name = f ?? this.defaultFile;
-    if (name === null) this.bytes(LIT.nul);
-    else this.jsString(name);
+    if (name === null) {
+      this.bytes(LIT.nul);
+      return;
+    }
+    if (name !== this.lastFile) {
+      this.lastFile = name;
+      this.lastFileJson = enc.encode(JSON.stringify(name));
+    }
+    this.bytes(this.lastFileJson);
   }
+
 
   // ----------------------------------------------------------- streamed records
 

@@ -12,6 +12,7 @@ import { RdbkitError } from '../errors.js';
 import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, AofEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
 import { dumpPayload, encodeValue } from '../rdb/encoder.js';
 import { ChunkedOutput } from '../io/byte-writer.js';
+import { AofCommand } from '../aof/reader.js';
 
 /** Writer options. */
 export interface RespOptions {
@@ -338,6 +339,14 @@ export class RespWriter extends ChunkedOutput {
     switch (ev.type) {
       case 'command': {
         // The AOF's own SELECTs are replaced by the writer's, written before the next command that needs one.
+        if (ev instanceof AofCommand) {
+          if (ev.argc === 2 && ev.name === 'SELECT') return;
+          this.selectDb(ev.db);
+          // Copied as stored: the reader checked it is well-formed RESP.
+          this.bytes(ev.raw);
+          this.maybeFlush();
+          return;
+        }
         const a = ev.args;
         if (a.length === 2 && a[0]!.length === 6 && String.fromCharCode(...a[0]!).toUpperCase() === 'SELECT') return;
         this.selectDb(ev.db);

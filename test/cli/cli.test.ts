@@ -237,8 +237,16 @@ describe('rdbkit verify and errors', () => {
     const missing = run(['verify', path.join(tmp, 'missing.rdb')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/ENOENT/);
-    const notRdb = path.join(tmp, 'not.rdb');
-    writeFileSync(notRdb, '*1\r\n$4\r\nPING\r\n');
-    expect(run(['verify', notRdb]).stderr).toMatch(/AOF/);
+    // An AOF is read whatever its name; bytes that are neither RDB nor AOF are refused with exit 1.
+    const aofNamedRdb = path.join(tmp, 'not.rdb');
+    writeFileSync(aofNamedRdb, '*1\r\n$4\r\nPING\r\n');
+    const asAof = run(['verify', aofNamedRdb]);
+    expect(asAof.code).toBe(0);
+    expect(asAof.stdout.toString()).toMatch(/^OK .*: AOF, 1 commands/);
+    const neither = path.join(tmp, 'neither.bin');
+    writeFileSync(neither, 'hello world');
+    const bad = run(['verify', neither]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not an RDB or AOF file.*\[BAD_MAGIC\]/);
   });
 });
