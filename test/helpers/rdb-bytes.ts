@@ -4,6 +4,9 @@
  * the decoder; only the record offsets come from decoded events. Also runs
  * events through the RDB writer and compares keys by their logical content.
  */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { listCorpusFiles, repoRoot } from './corpus.js';
 import { RdbDecoder, type RdbDecoderOptions } from '../../src/rdb/decoder.js';
 import { RdbWriter, type RdbWriterOptions } from '../../src/writers/rdb.js';
 import type { KeyEvent, RdbEvent } from '../../src/events.js';
@@ -95,4 +98,13 @@ export function logical(ev: KeyEvent): unknown {
     return { ...rest, value: rows, fieldExpireAt: null };
   }
   return rest;
+}
+
+/** The project's fixtures and every RDB of the shared corpus, named `fixtures/x.rdb` or by corpus path. */
+export function dumpFiles(): Array<{ name: string; path: string }> {
+  const fixtures = path.join(repoRoot, 'fixtures');
+  return [
+    ...readdirSync(fixtures).filter((f) => f.endsWith('.rdb')).map((f) => ({ name: `fixtures/${f}`, path: path.join(fixtures, f) })),
+    ...listCorpusFiles().filter((f) => f.rel.endsWith('.rdb')).map((f) => ({ name: f.rel, path: f.path })),
+  ];
 }

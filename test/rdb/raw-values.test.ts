@@ -4,18 +4,14 @@
  * here), whether the input comes whole or in small chunks, and the events are
  * otherwise the same as without the option.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { listCorpusFiles } from '../helpers/corpus.js';
-import { decodeInChunks, valueSlice } from '../helpers/rdb-bytes.js';
+import { decodeInChunks, dumpFiles, valueSlice } from '../helpers/rdb-bytes.js';
 import type { KeyEvent, RdbEvent } from '../../src/events.js';
 
 const fixtures = path.resolve(__dirname, '../../fixtures');
-const files = [
-  ...readdirSync(fixtures).filter((f) => f.endsWith('.rdb')).map((f) => ({ name: `fixtures/${f}`, path: path.join(fixtures, f) })),
-  ...listCorpusFiles().filter((f) => f.rel.endsWith('.rdb')).map((f) => ({ name: f.rel, path: f.path })),
-];
+const files = dumpFiles();
 
 function decodes(bytes: Uint8Array): RdbEvent[] | null {
   try {

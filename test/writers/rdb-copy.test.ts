@@ -3,18 +3,12 @@
  * (cut from both files here and compared), and the output decodes to the same
  * keys. Inputs: the fixtures and every corpus dump that decodes.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { listCorpusFiles } from '../helpers/corpus.js';
-import { decodeInChunks, hex, logical, valueSlice, writeRdb } from '../helpers/rdb-bytes.js';
+import { decodeInChunks, dumpFiles, hex, logical, valueSlice, writeRdb } from '../helpers/rdb-bytes.js';
 import type { HeaderEvent, KeyEvent, RdbEvent } from '../../src/events.js';
 
-const fixtures = path.resolve(__dirname, '../../fixtures');
-const files = [
-  ...readdirSync(fixtures).filter((f) => f.endsWith('.rdb')).map((f) => ({ name: `fixtures/${f}`, path: path.join(fixtures, f) })),
-  ...listCorpusFiles().filter((f) => f.rel.endsWith('.rdb')).map((f) => ({ name: f.rel, path: f.path })),
-];
+const files = dumpFiles();
 
 describe('RDB → RDB at the same version', () => {
   for (const f of files) {

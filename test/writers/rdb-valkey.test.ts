@@ -7,20 +7,17 @@
  * version with the same keys.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, afterAll } from 'vitest';
-import { corpusDir, listCorpusFiles } from '../helpers/corpus.js';
-import { decodeInChunks, hex, logical, valueSlice, writeRdb } from '../helpers/rdb-bytes.js';
+import { corpusDir } from '../helpers/corpus.js';
+import { decodeInChunks, dumpFiles, hex, logical, valueSlice, writeRdb } from '../helpers/rdb-bytes.js';
 import type { HeaderEvent, KeyEvent, RdbEvent } from '../../src/events.js';
 
 const root = path.resolve(__dirname, '../..');
 const fixtures = path.join(root, 'fixtures');
-const files = [
-  ...readdirSync(fixtures).filter((f) => f.endsWith('.rdb')).map((f) => ({ name: `fixtures/${f}`, path: path.join(fixtures, f) })),
-  ...listCorpusFiles().filter((f) => f.rel.endsWith('.rdb')).map((f) => ({ name: f.rel, path: f.path })),
-];
+const files = dumpFiles();
 const keysOf = (evs: RdbEvent[]): KeyEvent[] => evs.filter((e): e is KeyEvent => e.type === 'key');
 const ascii = (b: Uint8Array, n: number): string => Buffer.from(b.subarray(0, n)).toString('latin1');
 
