@@ -9,9 +9,10 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { REDIS_CHECK_AOF, serverTruth, type ServerTruth } from '../../scripts/make-aof-fixtures.mjs';
+import { REDIS_CHECK_AOF, serverTruth, splitResp, type ServerTruth } from '../../scripts/make-aof-fixtures.mjs';
 import { repoRoot } from './corpus.js';
-import { findExecutable, startRedisPrepared, type RedisHandle } from './redis.js';
+import { prng } from '../../scripts/shared.mjs';
+import { findExecutable, RedisStartError, startRedisPrepared, type RedisHandle } from './redis.js';
 
 export { serverTruth, type ServerTruth };
 
@@ -169,4 +170,65 @@ export function normEvent(ev: any): string {
   return JSON.stringify(plain, (_k, v) =>
     v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : typeof v === 'bigint' ? `big:${v}` : v,
   );
+}
+
+/** Interesting cut offsets of a RESP part: around boundaries, headers, bulk data, MULTI blocks, annotations. */
+export function sampleCuts(bytes: Buffer, seed: number, extra = 4): number[] {
+  const s = splitResp(bytes);
+  const out = new Set<number>([0, 1, bytes.length - 1]);
+  const cmds = s.commands;
+  const pick = (i: number) => cmds[Math.min(cmds.length - 1, Math.max(0, i))]!;
+  const c1 = pick(Math.floor(cmds.length / 3));
+  out.add(c1.offset); // at a boundary: valid
+  out.add(c1.offset + 2); // inside "*N\r\n"
+  out.add(c1.offset + 6); // inside the first "$len" line or bulk
+  out.add(c1.end - 1); // the final \n missing
+  const multi = cmds.find((c) => c.args[0]!.toString().toLowerCase() === 'multi' && c.offset > bytes.length / 2) ??
+    cmds.find((c) => c.args[0]!.toString().toLowerCase() === 'multi');
+  if (multi) {
+    out.add(multi.end); // MULTI complete, nothing queued
+    const inside = cmds.find((c) => c.offset > multi.offset)!;
+    out.add(inside.end); // one queued command complete
+    out.add(inside.offset + Math.floor((inside.end - inside.offset) / 2));
+    const exec = cmds.find((c) => c.offset > multi.offset && c.args[0]!.toString().toLowerCase() === 'exec')!;
+    out.add(exec.offset + 5); // inside EXEC
+    out.add(exec.end); // right after EXEC: valid
+  }
+  const ann = s.annotations.find((a) => a.offset > 0) ?? s.annotations[0];
+  if (ann) {
+    out.add(ann.offset + 4); // "#TS:" then EOF
+    out.add(ann.end - 1); // annotation without its \n
+  }
+  const rng = prng(seed);
+  for (let i = 0; i < extra; i++) out.add(1 + Math.floor(rng() * (bytes.length - 1)));
+  return [...out].filter((k) => k >= 0 && k < bytes.length).sort((a, b) => a - b);
+}
+
+/** What redis-server 7.0 loads from a broken dir (or null when it refuses), and its log. */
+export async function serverOnAofDir(dir: string): Promise<{ truth: ServerTruth | null; log: string }> {
+  try {
+    const s = await startOnAofDir(dir);
+    try {
+      return { truth: await serverTruth(s.client), log: s.log() };
+    } finally {
+      await s.stop();
+    }
+  } catch (err) {
+    if (err instanceof RedisStartError) return { truth: null, log: err.log };
+    throw err;
+  }
+}
+
+export async function serverOnLegacyAof(file: string): Promise<{ truth: ServerTruth | null; log: string }> {
+  try {
+    const s = await startOnLegacyAof(file);
+    try {
+      return { truth: await serverTruth(s.client), log: s.log() };
+    } finally {
+      await s.stop();
+    }
+  } catch (err) {
+    if (err instanceof RedisStartError) return { truth: null, log: err.log };
+    throw err;
+  }
 }

@@ -1,0 +1,161 @@
+/**
+ * Damaged AOFs that redis-server refuses or loads from a single file, through
+ * the CLI:
+ *
+ * - a NON-last part cut (the base, or the first of two INCR parts):
+ *   redis-server refuses to start, so rdbkit must fail (exit 1, naming the
+ *   file, one line), and redis-check-aof agrees the directory is broken;
+ * - a missing listed part: redis-server refuses, rdbkit fails naming it;
+ * - the legacy single-file RDB-preamble AOF cut in its tail (rdbkit verify =
+ *   redis-check-aof; rdbkit resp = what redis-server loads from the cut file)
+ *   and in its RDB (redis-server refuses; rdbkit fails);
+ * - a stray EXEC / nested MULTI: redis-check-aof stops there (verify must
+ *   agree), redis-server loads a stray EXEC (resp must load the same data).
+ */
+import { appendFileSync, cpSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
+import {
+  aofFixtures,
+  cleanupTemp,
+  copyDir,
+  expectSameTruth,
+  loadResp,
+  manifestOf,
+  okUpToOf,
+  pipeInto,
+  rdbkit,
+  redisCheckAof,
+  resetServer,
+  sampleCuts,
+  serverOnAofDir,
+  serverOnLegacyAof,
+  serverTruth,
+  tempDir,
+} from '../helpers/aof.js';
+import { describeRedis, startRedis, type RedisHandle } from '../helpers/redis.js';
+
+describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', () => {
+  let target: RedisHandle;
+  beforeAll(async () => {
+    target = await startRedis();
+  });
+  afterAll(() => cleanupTemp());
+
+  it('a cut NON-last part: redis-server refuses to start, rdbkit fails naming the file', { timeout: 60_000 }, async () => {
+    for (const name of ['multipart-rdb-ts', 'multipart-resp-ts']) {
+      const src = path.join(aofFixtures, name);
+      const parts = readAofDir(src).parts;
+      const base = parts[0]!;
+      const firstIncr = parts[1]!;
+      const incrCmds = splitResp(firstIncr.bytes).commands;
+      const baseIsRdb = base.bytes.subarray(0, 5).toString('latin1') === 'REDIS';
+      const baseMid = baseIsRdb
+        ? Math.floor(base.bytes.length / 2)
+        : splitResp(base.bytes).commands[Math.floor(splitResp(base.bytes).commands.length / 2)]!.offset + 5;
+      const cases: Array<[string, number]> = [
+        [base.file, baseMid],
+        [base.file, base.bytes.length - 1],
+        [firstIncr.file, incrCmds[3]!.offset + 5],
+        [firstIncr.file, firstIncr.bytes.length - 1],
+      ];
+      for (const [file, k] of cases) {
+        const what = `${name}: ${file} (not the last part) cut at ${k}`;
+        const dir = copyDir(src);
+        truncateSync(path.join(dir, file), k);
+        const server = await serverOnAofDir(dir);
+        expect(server.truth, `${what}: redis-server must refuse it\n${server.log}`).toBeNull();
+        for (const cmd of ['verify', 'resp', 'json']) {
+          const r = rdbkit([cmd, dir]);
+          expect(r.code, `${what}: rdbkit ${cmd}\n${r.stderr}`).toBe(1);
+          expect(r.stderr, `${what}: rdbkit ${cmd} names the file`).toContain(file);
+          expect(r.stderr, `${what}: rdbkit ${cmd}: one line, no stack trace`).not.toMatch(/\n\s+at /);
+        }
+        const check = redisCheckAof(manifestOf(dir));
+        expect(check.status, `${what}: redis-check-aof agrees it is broken\n${check.stdout}`).not.toBe(0);
+      }
+    }
+  });
+
+  it('a missing listed part: redis-server refuses, rdbkit fails naming the file', async () => {
+    const src = path.join(aofFixtures, 'multipart-rdb-ts');
+    const parts = readAofDir(src).parts;
+    for (const gone of [parts[1]!.file, parts.at(-1)!.file]) {
+      const dir = copyDir(src);
+      rmSync(path.join(dir, gone));
+      const server = await serverOnAofDir(dir);
+      expect(server.truth, `${gone} missing: redis-server refuses\n${server.log}`).toBeNull();
+      for (const cmd of ['verify', 'resp']) {
+        const r = rdbkit([cmd, dir]);
+        expect(r.code, `${gone} missing: rdbkit ${cmd}\n${r.stderr}`).toBe(1);
+        expect(r.stderr).toContain(gone);
+      }
+    }
+  });
+
+  it('legacy single-file preamble AOF cut in its tail and in its RDB', { timeout: 60_000 }, async () => {
+    const file = path.join(aofFixtures, 'legacy-preamble.aof');
+    const bytes = readFileSync(file);
+    const exp = JSON.parse(readFileSync(`${file}.expected.json`, 'utf8'));
+    const tailCuts = sampleCuts(bytes.subarray(exp.rdb_size), 21, 2).map((k) => k + exp.rdb_size);
+    const work = tempDir();
+    for (const k of [...tailCuts, exp.rdb_size]) {
+      const what = `legacy-preamble.aof cut at ${k}`;
+      const cut = path.join(work, `cut-${k}.aof`);
+      cpSync(file, cut);
+      truncateSync(cut, k);
+      const check = redisCheckAof(cut);
+      const verify = rdbkit(['verify', cut]);
+      const text = `${verify.stdout.toString()}${verify.stderr}`;
+      expect(verify.code, `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.status === 0 ? 0 : 1);
+      if (check.status !== 0) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
+      const server = await serverOnLegacyAof(cut);
+      expect(server.truth, `${what}: redis-server loads it\n${server.log}`).not.toBeNull();
+      const resp = rdbkit(['resp', cut]);
+      expect(resp.code, resp.stderr).toBe(0);
+      expectSameTruth(await loadResp(target, resp.stdout, what), server.truth!, what);
+    }
+    for (const k of [10, Math.floor(exp.rdb_size / 2), exp.rdb_size - 1]) {
+      const what = `legacy-preamble.aof cut at ${k} (inside the RDB preamble)`;
+      const cut = path.join(work, `rdbcut-${k}.aof`);
+      cpSync(file, cut);
+      truncateSync(cut, k);
+      const server = await serverOnLegacyAof(cut);
+      expect(server.truth, `${what}: redis-server refuses\n${server.log}`).toBeNull();
+      expect(redisCheckAof(cut).status).not.toBe(0);
+      for (const cmd of ['verify', 'resp']) {
+        const r = rdbkit([cmd, cut]);
+        expect(r.code, `${what}: rdbkit ${cmd}\n${r.stderr}`).toBe(1);
+      }
+    }
+  });
+  it('a misplaced EXEC / nested MULTI in the last part: rdbkit verify = redis-check-aof; resp of a stray EXEC = what redis-server loads', async () => {
+    const src = path.join(aofFixtures, 'multipart-rdb');
+    const last = readAofDir(src).parts.at(-1)!;
+    const set = (k: string) => `*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$1\r\n1\r\n`;
+    const cases: Array<[string, string, boolean]> = [
+      ['EXEC without MULTI', `*1\r\n$4\r\nEXEC\r\n${set('after:exec')}`, true],
+      ['nested MULTI', `*1\r\n$5\r\nMULTI\r\n${set('nm:a')}*1\r\n$5\r\nMULTI\r\n${set('nm:b')}*1\r\n$4\r\nEXEC\r\n`, false],
+    ];
+    for (const [what, tail, compareData] of cases) {
+      const dir = copyDir(src);
+      appendFileSync(path.join(dir, last.file), tail);
+      const check = redisCheckAof(manifestOf(dir));
+      expect(check.status, `${what}\n${check.stdout}`).not.toBe(0);
+      const verify = rdbkit(['verify', dir]);
+      const text = `${verify.stdout.toString()}${verify.stderr}`;
+      expect(verify.code, `${what}\n${text}`).toBe(1);
+      expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
+      expect(text).toContain(last.file);
+      if (!compareData) continue;
+      const server = await serverOnAofDir(dir);
+      expect(server.truth, `${what}: redis-server loads it\n${server.log}`).not.toBeNull();
+      const resp = rdbkit(['resp', dir]);
+      expect(resp.code, resp.stderr).toBe(0);
+      await resetServer(target);
+      pipeInto(target.port, resp.stdout); // the stray EXEC is an error reply there too
+      expectSameTruth(await serverTruth(target.client), server.truth!, what);
+    }
+  });
+});
