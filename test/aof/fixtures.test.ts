@@ -15,9 +15,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseAof, RdbkitError } from '../../src/index.js';
 import type { AofEvent } from '../../src/index.js';
 import { parseAofPath } from '../../src/node/index.js';
-import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
+import { readAofDir } from '../../scripts/make-aof-fixtures.mjs';
 import { prng } from '../../scripts/shared.mjs';
-import { aofFixtures, cleanupTemp, copyDir, manifestOf, normEvent, redisCheckAof, redisCheckAofPath, tempDir } from '../helpers/aof.js';
+import {
+  aofFixtures,
+  cleanupTemp,
+  copyDir,
+  manifestOf,
+  normEvent,
+  redisCheckAof,
+  redisCheckAofPath,
+  tempDir,
+  wantFrom,
+  type WantCommand,
+} from '../helpers/aof.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Part = { name: string | null; role: 'base' | 'incr' | 'single'; source: any };
@@ -41,47 +52,6 @@ function* chunks(bytes: Uint8Array, next: () => number): Generator<Uint8Array> {
 const expectedOf = (name: string): any => JSON.parse(readFileSync(path.join(aofFixtures, `${name}.expected.json`), 'utf8'));
 const isRdb = (b: Buffer) => b.subarray(0, 5).toString('latin1') === 'REDIS';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-interface WantCommand {
-  file: string | null;
-  offset: number;
-  end: number;
-  db: number;
-  ts: number | null;
-  args: string[];
-}
-
-/**
- * What the splitter finds in the RESP parts: commands with the db in force
- * (each part is loaded by a fresh client in db 0, as redis-server does; a
- * SELECT carries the db it selects) and the #TS time in force (carried across
- * parts; null before the first).
- */
-function wantFrom(parts: Array<{ file: string | null; bytes: Buffer; start: number }>) {
-  const commands: WantCommand[] = [];
-  const annotations: Array<{ file: string | null; offset: number; end: number; ts: number | null }> = [];
-  let ts: number | null = null;
-  for (const p of parts) {
-    const s = splitResp(p.bytes, p.start);
-    expect(s.error, `${p.file}: the fixture part is whole`).toBeNull();
-    const items = [
-      ...s.commands.map((c) => ({ kind: 'c' as const, at: c.offset, c })),
-      ...s.annotations.map((a) => ({ kind: 'a' as const, at: a.offset, a })),
-    ].sort((x, y) => x.at - y.at);
-    let db = 0;
-    for (const it of items) {
-      if (it.kind === 'a') {
-        if (it.a.ts !== null) ts = it.a.ts;
-        annotations.push({ file: p.file, offset: it.a.offset, end: it.a.end, ts: it.a.ts });
-      } else {
-        const name = it.c.args[0]!.toString('latin1').toLowerCase();
-        if (name === 'select') db = Number(it.c.args[1]!.toString());
-        commands.push({ file: p.file, offset: it.c.offset, end: it.c.end, db, ts, args: it.c.args.map(hex) });
-      }
-    }
-  }
-  return { commands, annotations };
-}
 
 const gotCommands = (evs: AofEvent[]): WantCommand[] =>
   evs

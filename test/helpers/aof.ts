@@ -232,3 +232,46 @@ export async function serverOnLegacyAof(file: string): Promise<{ truth: ServerTr
     throw err;
   }
 }
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+export interface WantCommand {
+  file: string | null;
+  offset: number;
+  end: number;
+  db: number;
+  ts: number | null;
+  args: string[];
+}
+
+/**
+ * What the splitter finds in the RESP parts: commands with the db in force
+ * (each part is loaded by a fresh client in db 0, as redis-server does; a
+ * SELECT carries the db it selects) and the #TS time in force (carried across
+ * parts; null before the first).
+ */
+export function wantFrom(parts: Array<{ file: string | null; bytes: Buffer; start: number }>) {
+  const commands: WantCommand[] = [];
+  const annotations: Array<{ file: string | null; offset: number; end: number; ts: number | null }> = [];
+  let ts: number | null = null;
+  for (const p of parts) {
+    const s = splitResp(p.bytes, p.start);
+    expect(s.error, `${p.file}: the fixture part is whole`).toBeNull();
+    const items = [
+      ...s.commands.map((c) => ({ kind: 'c' as const, at: c.offset, c })),
+      ...s.annotations.map((a) => ({ kind: 'a' as const, at: a.offset, a })),
+    ].sort((x, y) => x.at - y.at);
+    let db = 0;
+    for (const it of items) {
+      if (it.kind === 'a') {
+        if (it.a.ts !== null) ts = it.a.ts;
+        annotations.push({ file: p.file, offset: it.a.offset, end: it.a.end, ts: it.a.ts });
+      } else {
+        const name = it.c.args[0]!.toString('latin1').toLowerCase();
+        if (name === 'select') db = Number(it.c.args[1]!.toString());
+        commands.push({ file: p.file, offset: it.c.offset, end: it.c.end, db, ts, args: it.c.args.map(hex) });
+      }
+    }
+  }
+  return { commands, annotations };
+}
