@@ -265,7 +265,8 @@ export async function main(argv: string[]): Promise<number> {
     };
     if (o.targetVersion !== undefined) opts.targetVersion = o.targetVersion;
     const writer = new RespWriter(opts);
-    await convert(input, { ...o, future: o.bestEffortVersion === true }, writer);
+    // RESTORE payloads copy the values the target holds as they are.
+    await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: o.restore === true }, writer);
     if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped for RDB version ${o.targetVersion}\n`);
   });
 

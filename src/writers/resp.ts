@@ -10,7 +10,7 @@
  */
 import { RdbkitError } from '../errors.js';
 import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, AofEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
-import { dumpPayload, encodeValue } from '../rdb/encoder.js';
+import { dumpPayload, valueBytes } from '../rdb/encoder.js';
 import { ChunkedOutput } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
 
@@ -63,7 +63,10 @@ export class RespWriter extends ChunkedOutput {
   private version = 0;
   private open: KeyStartEvent | null = null;
   /** Pending batch of arguments after the command name and key. */
-  private batch: Uint8Array[] = [];
+  /** Arguments of the batch being gathered (score strings are ASCII). */
+  private readonly batch: Array<Uint8Array | string> = [];
+  /** The input is a VALKEY file (type 22 means HASH_2). */
+  private valkey = false;
   private batchSize = 0;
   private batchCount = 0;
   private fieldTtls: Array<[Uint8Array, number]> = [];
@@ -84,15 +87,52 @@ export class RespWriter extends ChunkedOutput {
     }
   }
 
+  /** `*n` / `$n` and its line end. */
+  private header(prefix: number, n: number): void {
+    this.ensure(24);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = prefix;
+    let digits = 1;
+    for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
+    let q = p + digits;
+    p = q;
+    let v = n;
+    do {
+      buf[--q] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    } while (v > 0);
+    buf[p++] = 0x0d;
+    buf[p++] = 0x0a;
+    this.pos = p;
+  }
+
+  /** One bulk string argument. */
+  private bulk(a: Uint8Array | string): void {
+    if (typeof a === 'string') {
+      let ascii = true;
+      for (let i = 0; i < a.length; i++) if (a.charCodeAt(i) > 0x7f) ascii = false;
+      if (!ascii) {
+        this.bulk(A(a));
+        return;
+      }
+      this.header(0x24, a.length);
+      this.ensure(a.length + 2);
+      this.ascii(a);
+    } else {
+      this.header(0x24, a.length);
+      this.ensure(a.length + 2);
+      this.buf.set(a, this.pos);
+      this.pos += a.length;
+    }
+    this.buf[this.pos++] = 0x0d;
+    this.buf[this.pos++] = 0x0a;
+  }
+
   /** One command: `*n` then each argument as a bulk string. */
   private command(args: Array<Uint8Array | string>): void {
-    this.ascii(`*${args.length}\r\n`);
-    for (const a of args) {
-      const b = typeof a === 'string' ? A(a) : a;
-      this.ascii(`$${b.length}\r\n`);
-      this.bytes(b);
-      this.bytes(CRLF);
-    }
+    this.header(0x2a, args.length);
+    for (const a of args) this.bulk(a);
     this.maybeFlush();
   }
 
@@ -141,22 +181,31 @@ export class RespWriter extends ChunkedOutput {
     return String(v);
   }
 
-  /** Adds one element (one or more arguments) to the batch for `cmd key`, sending full batches. */
-  private add(cmd: string, key: Uint8Array, args: Uint8Array[]): void {
-    for (const a of args) {
-      this.batch.push(a);
-      this.batchSize += a.length;
-    }
-    this.batchCount++;
-    if (this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.sendBatch(cmd, key);
+  /** Adds a one-argument element to the batch for `cmd key`, sending full batches. */
+  private add1(cmd: string, key: Uint8Array, a: Uint8Array): void {
+    this.batch.push(a);
+    this.batchSize += a.length;
+    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.sendBatch(cmd, key);
+  }
+
+  /** Adds a two-argument element (member and score, field and value). */
+  private add2(cmd: string, key: Uint8Array, a: Uint8Array | string, b: Uint8Array): void {
+    this.batch.push(a, b);
+    this.batchSize += a.length + b.length;
+    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.sendBatch(cmd, key);
   }
 
   private sendBatch(cmd: string, key: Uint8Array): void {
     if (this.batchCount === 0) return;
-    this.command([cmd, key, ...this.batch]);
-    this.batch = [];
+    const batch = this.batch;
+    this.header(0x2a, 2 + batch.length);
+    this.bulk(cmd);
+    this.bulk(key);
+    for (let i = 0; i < batch.length; i++) this.bulk(batch[i]!);
+    batch.length = 0;
     this.batchSize = 0;
     this.batchCount = 0;
+    this.maybeFlush();
   }
 
   private startKey(db: number, key: Uint8Array): void {
@@ -189,17 +238,20 @@ export class RespWriter extends ChunkedOutput {
   }
 
   private listItems(cmd: string, key: Uint8Array, items: Uint8Array[]): void {
-    for (const it of items) this.add(cmd, key, [it]);
+    for (let i = 0; i < items.length; i++) this.add1(cmd, key, items[i]!);
   }
 
   private zsetItems(key: Uint8Array, items: ZsetEntry[]): void {
-    for (const [m, s] of items) this.add('ZADD', key, [A(RespWriter.score(s)), m]);
+    for (let i = 0; i < items.length; i++) {
+      const e = items[i]!;
+      this.add2('ZADD', key, RespWriter.score(e[1]), e[0]);
+    }
   }
 
   private hashItems(key: Uint8Array, items: HashEntry[], ttls: Array<number | null> | null): void {
     for (let i = 0; i < items.length; i++) {
       const [f, v] = items[i]!;
-      this.add('HSET', key, [f, v]);
+      this.add2('HSET', key, f, v);
       const t = ttls?.[i];
       if (t !== null && t !== undefined) this.fieldTtls.push([f, t]);
     }
@@ -250,7 +302,8 @@ export class RespWriter extends ChunkedOutput {
         this.cannotHold('stream metadata (entries added, max deleted ID, entries read)', ev.db, ev.key);
       }
     }
-    const enc = ev.dataType === 'module' ? { type: ev.rdbType, bytes: ev.value.payload } : this.restore ? encodeValue(ev, version) : null;
+    // Values the target holds as they are (decoded with `rawValues`) are copied byte for byte.
+    const enc = ev.dataType === 'module' ? { type: ev.rdbType, bytes: ev.value.payload } : this.restore ? valueBytes(ev, this.valkey, version) : null;
     if (!enc) return false;
     this.selectDb(ev.db);
     const args: Array<Uint8Array | string> = ['RESTORE', ev.key, ev.expireAt !== null ? String(ev.expireAt) : '0', dumpPayload(enc.type, enc.bytes, version)];
@@ -355,6 +408,7 @@ export class RespWriter extends ChunkedOutput {
       }
       case 'header':
         this.version = ev.version;
+        this.valkey = ev.magic === 'VALKEY';
         return;
       case 'function':
         if (!this.functions) return;
