@@ -17,14 +17,18 @@ import {
   expectSameTruth,
   loadResp,
   manifestOf,
+  pipeInto,
   rdbkit,
   redisCheckAof,
+  resetServer,
   serverTruth,
   startOnAofDir,
+  startOnLegacyAof,
   tempDir,
   type ServerTruth,
 } from '../helpers/aof.js';
-import { describeRedis, startRedis, type RedisHandle } from '../helpers/redis.js';
+import { listCorpusFiles } from '../helpers/corpus.js';
+import { describeRedis, RedisStartError, startRedis, type RedisHandle } from '../helpers/redis.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const expectedOf = (name: string): any => JSON.parse(readFileSync(path.join(aofFixtures, `${name}.expected.json`), 'utf8'));
@@ -160,4 +164,53 @@ describeRedis('rdbkit resp --until T equals redis-check-aof --truncate-to-timest
       expect(emptied).toBeLessThanOrEqual(1);
     });
   }
+});
+
+describeRedis('single-file AOFs: rdbkit resp equals what redis-server 7.0 loads from the same file', () => {
+  let target: RedisHandle;
+  beforeAll(async () => {
+    target = await startRedis();
+  });
+  afterAll(() => cleanupTemp());
+
+  it('the legacy preamble fixture read from stdin (`rdbkit resp -`)', async () => {
+    const bytes = readFileSync(path.join(aofFixtures, 'legacy-preamble.aof'));
+    const r = rdbkit(['resp', '-'], bytes);
+    expect(r.code, r.stderr).toBe(0);
+    expectSameTruth(await loadResp(target, r.stdout, 'stdin'), expectedOf('legacy-preamble.aof'), 'resp - < legacy-preamble.aof');
+  });
+
+  const corpusAofs = listCorpusFiles().filter((f) => f.rel.endsWith('.aof'));
+  it.skipIf(corpusAofs.length === 0)('every corpus AOF redis-server 7.0 can load (as a legacy appendonly.aof)', { timeout: 120_000 }, async () => {
+    let compared = 0;
+    const refused: string[] = [];
+    for (const f of corpusAofs) {
+      let want: ServerTruth;
+      try {
+        const s = await startOnLegacyAof(f.path);
+        try {
+          want = await serverTruth(s.client);
+        } finally {
+          await s.stop();
+        }
+      } catch (err) {
+        if (err instanceof RedisStartError) {
+          refused.push(f.rel); // e.g. module commands or commands newer than 7.0
+          continue;
+        }
+        throw err;
+      }
+      const r = rdbkit(['resp', f.path]);
+      expect(r.code, `${f.rel}: ${r.stderr}`).toBe(0);
+      // The AOF's own commands may fail on 7.0 (appendonly-with-ts.aof holds pre-GA FUNCTION
+      // syntax); redis-server ignores those while loading, so errors are allowed — the data must match.
+      await resetServer(target);
+      const pipe = pipeInto(target.port, r.stdout);
+      if (pipe.errors > 0) console.log(`${f.rel}: ${pipe.errors} command(s) failed on replay (as while loading)`);
+      expectSameTruth(await serverTruth(target.client), want, f.rel);
+      compared++;
+    }
+    console.log(`corpus AOFs compared with redis-server: ${compared}; refused by redis-server 7.0: ${refused.join(', ') || 'none'}`);
+    expect(compared).toBeGreaterThanOrEqual(4);
+  });
 });
