@@ -12,7 +12,7 @@
  * - a stray EXEC / nested MULTI: redis-check-aof stops there (verify must
  *   agree), redis-server loads a stray EXEC (resp must load the same data).
  */
-import { appendFileSync, cpSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
@@ -156,6 +156,62 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
       await resetServer(target);
       pipeInto(target.port, resp.stdout); // the stray EXEC is an error reply there too
       expectSameTruth(await serverTruth(target.client), server.truth!, what);
+    }
+  });
+  it('a `#` annotation line longer than the loaders read (1023 bytes with its CRLF): verify = redis-check-aof, refused like redis-server', async () => {
+    const src = path.join(aofFixtures, 'multipart-rdb');
+    const last = readAofDir(src).parts.at(-1)!;
+    const setCmd = '*3\r\n$3\r\nSET\r\n$4\r\nlong\r\n$1\r\n1\r\n';
+    // n = 1020 gives a 1023-byte line: the longest both tools read whole.
+    for (const n of [1000, 1020, 1021, 2000]) {
+      const what = `annotation of ${n + 3} bytes`;
+      const dir = copyDir(src);
+      appendFileSync(path.join(dir, last.file), `#${'x'.repeat(n)}\r\n${setCmd}`);
+      const check = redisCheckAof(manifestOf(dir));
+      const server = await serverOnAofDir(dir);
+      const verify = rdbkit(['verify', dir]);
+      const text = `${verify.stdout.toString()}${verify.stderr}`;
+      expect(verify.code, `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.status === 0 ? 0 : 1);
+      if (check.status !== 0) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
+      const resp = rdbkit(['resp', dir]);
+      if (server.truth === null) {
+        expect(resp.code, `${what}: redis-server refuses the directory\n${resp.stderr}`).toBe(1);
+      } else {
+        expect(resp.code, resp.stderr).toBe(0);
+        expectSameTruth(await loadResp(target, resp.stdout, what), server.truth, what);
+      }
+    }
+  });
+  it('a manifest with a base and no INCR part: a cut RESP base is the last part (loaded truncated), a cut RDB base is refused', async () => {
+    for (const name of ['multipart-resp-ts', 'multipart-rdb']) {
+      const src = path.join(aofFixtures, name);
+      const { manifestName, parts } = readAofDir(src);
+      const base = parts[0]!;
+      const baseIsRdb = base.bytes.subarray(0, 5).toString('latin1') === 'REDIS';
+      const cmds = baseIsRdb ? [] : splitResp(base.bytes).commands;
+      const cuts = baseIsRdb ? [Math.floor(base.bytes.length / 2)] : [cmds[Math.floor(cmds.length / 2)]!.offset + 7, base.bytes.length - 1];
+      for (const k of cuts) {
+        const what = `${name}, base only, cut at ${k}`;
+        const dir = copyDir(src);
+        for (const p of parts.slice(1)) rmSync(path.join(dir, p.file));
+        writeFileSync(path.join(dir, manifestName), `file ${base.file} seq ${base.seq} type b\n`);
+        truncateSync(path.join(dir, base.file), k);
+        const check = redisCheckAof(manifestOf(dir));
+        const server = await serverOnAofDir(dir);
+        const verify = rdbkit(['verify', dir]);
+        const text = `${verify.stdout.toString()}${verify.stderr}`;
+        expect(check.status, check.stdout).not.toBe(0);
+        expect(verify.code, `${what}\n${text}`).toBe(1);
+        if (!baseIsRdb) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
+        const resp = rdbkit(['resp', dir]);
+        if (server.truth === null) {
+          expect(resp.code, `${what}: redis-server refuses it\n${server.log.slice(-500)}\n--- rdbkit ---\n${resp.stderr}`).toBe(1);
+        } else {
+          expect(resp.code, `${what}: redis-server loads it\n${resp.stderr}`).toBe(0);
+          expectSameTruth(await loadResp(target, resp.stdout, what), server.truth, what);
+        }
+        expect(server.truth === null, `${what}: redis-server refuses exactly the RDB base`).toBe(baseIsRdb);
+      }
     }
   });
 });
