@@ -57,8 +57,8 @@ class RespFile {
   }
 }
 
-/** Runs `fn(port, dir)` against a throwaway redis-server on a free loopback port. */
-async function withServer(config, fn) {
+/** Runs `fn(port, dir, pid)` against a throwaway redis-server on a free loopback port. */
+export async function withServer(config, fn) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdbkit-bench-'));
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
@@ -71,7 +71,7 @@ async function withServer(config, fn) {
       if (i > 100 || child.exitCode !== null) throw new Error('redis-server did not start');
       await sleep(100);
     }
-    return await fn(port, dir);
+    return await fn(port, dir, child.pid);
   } finally {
     child.kill('SIGKILL');
     if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
@@ -79,13 +79,13 @@ async function withServer(config, fn) {
   }
 }
 
-function cli(port, ...args) {
+export function cli(port, ...args) {
   const r = spawnSync('redis-cli', ['-p', String(port), ...args], { maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`redis-cli ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.toString();
 }
 
-function pipe(port, file) {
+export function pipe(port, file) {
   const r = spawnSync('sh', ['-c', `redis-cli -p ${port} --pipe < '${file}'`], { maxBuffer: 1 << 26 });
   const out = r.stdout.toString();
   if (r.status !== 0 || !/errors: 0/.test(out)) throw new Error(`redis-cli --pipe failed: ${out}${r.stderr}`);
@@ -276,5 +276,244 @@ export async function makeHuge(target) {
   if (server.keys !== 5) throw new Error(`the generator wrote 5 keys, the server holds ${server.keys}`);
   const sidecar = { gen: HUGE_GEN, seed, keys: 5, ...want, string: 25 * (8 << 20), stringSha256: sha.digest('hex'), server };
   fs.writeFileSync(target + '.json', JSON.stringify(sidecar, null, 2));
+  return sidecar;
+}
+
+// ---- the AOF directory ------------------------------------------------------
+
+export const AOF_GEN = 1;
+
+const infoField = (info, name) => (new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1] ?? '').trim();
+
+async function waitPersistence(port, pred, what, ms = 600_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const info = cli(port, 'INFO', 'persistence');
+    if (pred(info)) return info;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${info}`);
+    await sleep(50);
+  }
+}
+const rewriteIdle = (i) => infoField(i, 'aof_rewrite_in_progress') === '0' && infoField(i, 'aof_rewrite_scheduled') === '0';
+
+/** Child pids of `pid` (Linux /proc). */
+function childPids(pid) {
+  const out = [];
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const c = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+        if (c) out.push(...c.split(/\s+/).map(Number));
+      } catch {}
+    }
+  } catch {}
+  return out;
+}
+
+/**
+ * A multi-part AOF directory of about `mb` MiB written by redis-server 7
+ * (`appendonly yes`, RDB preamble, #TS annotations, no automatic rewrites):
+ *   phase 1 (~20% of the bytes), then BGREWRITEAOF → an RDB base holding it;
+ *   phase 2 (~40%), then a BGREWRITEAOF whose child is killed → the INCR part
+ *   it opened stays, so the manifest lists two INCR parts (as after a failed
+ *   rewrite in production);
+ *   phase 3 (~40%).
+ * The commands are small writes of a realistic mix, each of which changes
+ * something (so the server propagates every one): SET with and without EX/PX,
+ * HSET, RPUSH/LPUSH, SADD/ZADD of new members, INCR, DEL and EXPIRE of keys
+ * that exist, MULTI/EXEC blocks of 2–4 writes, a few bursts in db 1 and 2,
+ * and a few 1–3 MiB values. TTLs are years long, so nothing expires while the
+ * data is made or later replayed. The sidecar `<dir>.json` records what was
+ * sent (counts by name; non-SELECT commands after the rewrite, which is what
+ * the INCR parts must hold), the keys at the rewrite (the base), the parts,
+ * and the server's DEBUG DIGEST at the end.
+ */
+export async function makeAof(targetDir, mb) {
+  const seed = 4242;
+  const rnd = prng(seed);
+  const tmp = [1, 2, 3].map((n) => `${targetDir}.phase${n}.resp`);
+  const budget = mb * 1024 * 1024;
+  const sent = { total: 0, byName: {} };
+  // Sent after the successful rewrite, which the INCR parts must hold.
+  const afterBase = { total: 0, byName: {} };
+  let phase = 1;
+  let f = null;
+  let bytes = 0;
+  const cmd = (...args) => {
+    const b = resp(args);
+    f.parts.push(b);
+    f.size += b.length;
+    if (f.size > 8 << 20) f.flush();
+    bytes += b.length;
+    const name = String(args[0]).toUpperCase();
+    sent.total++;
+    sent.byName[name] = (sent.byName[name] ?? 0) + 1;
+    if (phase > 1 && name !== 'SELECT') {
+      afterBase.total++;
+      afterBase.byName[name] = (afterBase.byName[name] ?? 0) + 1;
+    }
+  };
+  const pick = (n) => Math.floor(rnd() * n);
+  const word = (n) => {
+    let s = '';
+    while (s.length < n) s += Math.floor(rnd() * 36 ** 6).toString(36);
+    return s.slice(0, n);
+  };
+  const doc = () => `{"id":${pick(1e6)},"name":"user-${word(6)}","active":${rnd() < 0.5},"score":${(rnd() * 100).toFixed(2)},"note":"${word(pick(200))}"}`;
+  const LONG_S = () => 100_000_000 + pick(900_000_000); // 3-30 years
+  let seq = 0; // makes members and cache keys unique
+  const liveIn = [[], [], []]; // per db: cache keys that exist (for DEL and EXPIRE)
+  let live = liveIn[0];
+  let big = 0;
+  // One write of the usual mix (not SELECT, MULTI, EXEC).
+  const write = () => {
+    const r = rnd();
+    seq++;
+    if (r < 0.22) {
+      const k = `cache:${seq}`;
+      cmd('SET', k, rnd() < 0.5 ? doc() : word(20 + pick(300)));
+      live.push(k);
+    } else if (r < 0.32) {
+      const ex = rnd() < 0.6;
+      cmd('SET', `session:${seq}`, word(32), ex ? 'EX' : 'PX', ex ? LONG_S() : LONG_S() * 1000);
+    } else if (r < 0.5) {
+      const id = pick(50_000);
+      const n = 1 + pick(3);
+      const args = [];
+      for (let i = 0; i < n; i++) args.push(['name', 'email', 'city', 'plan', 'visits', 'last'][pick(6)], word(5 + pick(25)));
+      cmd('HSET', `user:${id}`, ...args);
+    } else if (r < 0.62) {
+      const n = 1 + pick(3);
+      const args = [];
+      for (let i = 0; i < n; i++) args.push(`job:${seq}:${i}:${word(12)}`);
+      cmd(rnd() < 0.7 ? 'RPUSH' : 'LPUSH', `queue:${pick(2000)}`, ...args);
+    } else if (r < 0.7) {
+      cmd('SADD', `tags:${pick(5000)}`, `t${seq}`, `t${seq}x`);
+    } else if (r < 0.78) {
+      cmd('ZADD', `lb:${pick(1000)}`, (rnd() * 1e6).toFixed(2), `player:${seq}`);
+    } else if (r < 0.9) {
+      cmd('INCR', `counter:${pick(10_000)}`);
+    } else if (r < 0.95 && live.length > 100) {
+      const i = pick(live.length);
+      const k = live[i];
+      live[i] = live[live.length - 1];
+      live.pop();
+      cmd('DEL', k);
+    } else if (live.length > 0) {
+      cmd('EXPIRE', live[pick(live.length)], LONG_S());
+    } else {
+      cmd('INCR', `counter:${pick(10_000)}`);
+    }
+  };
+  // A phase of about `share` of the budget. Large values and bursts in other
+  // databases come at fixed byte distances, transactions at random.
+  const bigEvery = budget / Math.max(2, Math.round(mb / 15));
+  const burstEvery = budget / 8;
+  let nextBig = bigEvery / 2;
+  let nextBurst = burstEvery / 2;
+  const makePhase = (share) => {
+    const end = bytes + budget * share;
+    while (bytes < end) {
+      if (bytes >= nextBig) {
+        // a 1-3 MiB value
+        nextBig += bigEvery;
+        big++;
+        cmd('SET', `big:${big}`, word((1 + pick(3)) << 20));
+      } else if (bytes >= nextBurst) {
+        // a few hundred writes in db 1 or 2
+        nextBurst += burstEvery;
+        const db = 1 + pick(2);
+        cmd('SELECT', db);
+        live = liveIn[db];
+        for (let i = 0, n = 200 + pick(800); i < n; i++) write();
+        cmd('SELECT', 0);
+        live = liveIn[0];
+      } else if (rnd() < 0.001) {
+        cmd('MULTI');
+        for (let i = 0, n = 2 + pick(3); i < n; i++) write();
+        cmd('EXEC');
+      } else write();
+    }
+  };
+
+  f = new RespFile(tmp[0]);
+  cmd('SELECT', 0);
+  makePhase(0.2);
+  f.close();
+  phase = 2;
+  f = new RespFile(tmp[1]);
+  makePhase(0.4);
+  f.close();
+  phase = 3;
+  f = new RespFile(tmp[2]);
+  makePhase(0.4);
+  f.close();
+
+  const config = {
+    appendonly: 'yes',
+    appenddirname: 'appendonlydir',
+    appendfsync: 'no',
+    'aof-timestamp-enabled': 'yes',
+    'aof-use-rdb-preamble': 'yes',
+    'auto-aof-rewrite-percentage': '0',
+    'enable-debug-command': 'yes',
+  };
+  const server = await withServer(config, async (port, dir, pid) => {
+    pipe(port, tmp[0]);
+    // 1. a rewrite that succeeds: the base holds phase 1
+    const baseKeyspace = cli(port, 'INFO', 'keyspace').trim().split(/\r?\n/).filter((l) => l.startsWith('db'));
+    await waitPersistence(port, rewriteIdle, 'idle');
+    cli(port, 'BGREWRITEAOF');
+    const info = await waitPersistence(port, rewriteIdle, 'rewrite end');
+    if (infoField(info, 'aof_last_bgrewrite_status') !== 'ok') throw new Error(`BGREWRITEAOF failed:\n${info}`);
+    pipe(port, tmp[1]);
+    // 2. a rewrite whose child is killed: Redis keeps the INCR part it opened
+    cli(port, 'CONFIG', 'SET', 'rdb-key-save-delay', '1000000');
+    cli(port, 'BGREWRITEAOF');
+    await waitPersistence(port, (i) => infoField(i, 'aof_rewrite_in_progress') === '1', 'rewrite start');
+    let kids = [];
+    for (let i = 0; i < 200 && kids.length === 0; i++) {
+      kids = childPids(pid);
+      if (kids.length === 0) await sleep(10);
+    }
+    if (kids.length === 0) throw new Error('no rewrite child found');
+    for (const k of kids) process.kill(k, 'SIGKILL');
+    await waitPersistence(port, (i) => infoField(i, 'aof_rewrite_in_progress') === '0', 'rewrite abort');
+    cli(port, 'CONFIG', 'SET', 'rdb-key-save-delay', '0');
+    pipe(port, tmp[2]);
+    await waitPersistence(port, (i) => infoField(i, 'aof_buffer_length') === '0' && infoField(i, 'aof_pending_bio_fsync') === '0', 'AOF written');
+    const digest = cli(port, 'DEBUG', 'DIGEST').trim();
+    const keyspace = cli(port, 'INFO', 'keyspace').trim().split(/\r?\n/).filter((l) => l.startsWith('db'));
+    const version = /redis_version:(\S+)/.exec(cli(port, 'INFO', 'server'))?.[1] ?? '?';
+    const manifest = fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'utf8');
+    fs.rmSync(targetDir, { recursive: true, force: true });
+    fs.cpSync(path.join(dir, 'appendonlydir'), targetDir, { recursive: true });
+    return { version, digest, keyspace, baseKeyspace, manifest };
+  });
+  for (const t of tmp) fs.rmSync(t, { force: true });
+  const parts = server.manifest
+    .split('\n')
+    .filter((l) => l.startsWith('file '))
+    .map((l) => {
+      const [, file, , s, , type] = l.split(' ');
+      return { file, seq: Number(s), type };
+    });
+  const live2 = parts.filter((p) => p.type !== 'h');
+  if (live2.filter((p) => p.type === 'b').length !== 1 || live2.filter((p) => p.type === 'i').length !== 2) {
+    throw new Error(`expected a base and two INCR parts, the manifest says:\n${server.manifest}`);
+  }
+  const baseKeys = server.baseKeyspace.reduce((n, l) => n + Number(/keys=(\d+)/.exec(l)[1]), 0);
+  const sidecar = {
+    gen: AOF_GEN,
+    seed,
+    mb,
+    sent,
+    sentAfterBase: afterBase,
+    baseKeys,
+    baseKeyspace: server.baseKeyspace,
+    parts: live2.map((p) => ({ ...p, bytes: fs.statSync(path.join(targetDir, p.file)).size })),
+    server: { version: server.version, digest: server.digest, keyspace: server.keyspace },
+  };
+  fs.writeFileSync(targetDir + '.json', JSON.stringify(sidecar, null, 2));
   return sidecar;
 }

@@ -11,8 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HUGE_GEN, MIXED_GEN, makeHuge, makeMixed } from './generate.mjs';
+import { AOF_GEN, HUGE_GEN, MIXED_GEN, cli, makeAof, makeHuge, makeMixed, withServer } from './generate.mjs';
 import { JsonlCounter, recordKey } from './jsonl-count.mjs';
+import { RespCounter } from './resp-count.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -187,7 +188,8 @@ function measureWorker(build, mode, file) {
 
 /**
  * Runs a command with its stdout streamed into `onData` (never collected),
- * under GNU time when there is one. Resolves to { seconds, rssMB }.
+ * under GNU time when there is one. `onData` may return a promise: the output
+ * is paused until it settles. Resolves to { seconds, rssMB }.
  */
 function streamProcess(cmd, args, onData) {
   const { file, list, env } = measuredCommand(cmd, args);
@@ -200,7 +202,16 @@ function streamProcess(cmd, args, onData) {
     child.stdout.on('data', (d) => {
       if (failed) return;
       try {
-        onData(d);
+        const wait = onData(d);
+        if (wait) {
+          // the consumer is behind (e.g. redis-cli --pipe): hold the output until it drains
+          child.stdout.pause();
+          wait.then(() => child.stdout.resume(), (e) => {
+            failed = e;
+            child.kill();
+            child.stdout.resume();
+          });
+        }
       } catch (e) {
         failed = e;
         child.kill();
@@ -215,6 +226,47 @@ function streamProcess(cmd, args, onData) {
     });
   });
 }
+
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/**
+ * Streams `rdbkit resp ARGS` through a RespCounter (complete RESP arrays of
+ * bulk strings, nothing after the last CRLF) and into `redis-cli --pipe` on
+ * `port`, which must report no errors and one reply per command. Resolves to
+ * the counter's { commands, byName, bytes }.
+ */
+async function respInto(port, bin, args) {
+  const counter = new RespCounter({ annotations: false });
+  const rc = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  rc.stdout.on('data', (d) => (out += d));
+  rc.stderr.on('data', (d) => (out += d));
+  rc.stdin.on('error', () => {}); // shows in the exit status and output
+  const rcDone = new Promise((resolve) => rc.on('close', (code) => resolve(code)));
+  await streamProcess(process.execPath, [bin, 'resp', ...args], (buf) => {
+    counter.push(buf);
+    if (!rc.stdin.write(buf)) return Promise.race([new Promise((r) => rc.stdin.once('drain', r)), rcDone]);
+  });
+  rc.stdin.end();
+  const code = await rcDone;
+  const counts = counter.end();
+  check(code === 0 && /errors: 0,/.test(out), `redis-cli --pipe of rdbkit resp ${args.join(' ')}: ${out.trim()}`);
+  const replies = Number(/replies: (\d+)/.exec(out)?.[1]);
+  check(replies === counts.commands, `redis-cli --pipe got ${replies} replies to the ${counts.commands} commands of rdbkit resp ${args.join(' ')}`);
+  return counts;
+}
+
+/** DEBUG DIGEST of the server after loading `rdbFile` (DEBUG RELOAD NOSAVE of a symlink to it). */
+function digestOfRdb(port, dir, rdbFile) {
+  const link = path.join(dir, 'dump.rdb');
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(path.resolve(rdbFile), link);
+  const r = cli(port, 'DEBUG', 'RELOAD', 'NOSAVE').trim();
+  check(r === 'OK', `DEBUG RELOAD of ${path.basename(rdbFile)}: ${r}`);
+  return cli(port, 'DEBUG', 'DIGEST').trim();
+}
+
+const dbsize = (port) => Number(cli(port, 'DBSIZE').trim());
 
 // ---- data ------------------------------------------------------------------
 
@@ -237,6 +289,18 @@ async function ensureMixed() {
     console.log(`  done in ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
   }
   return { file, want };
+}
+
+async function ensureAof() {
+  const dir = path.join(dataDir, `aof-${mb}`);
+  let want = regen ? null : sidecar(dir, AOF_GEN);
+  if (!want) {
+    console.log(`generating ${path.basename(dir)}/ (a multi-part AOF of about ${mb} MiB) with redis-server ${redisVersion}…`);
+    const t = Date.now();
+    want = await makeAof(dir, mb);
+    console.log(`  done in ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
+  }
+  return { dir, want };
 }
 
 async function ensureHuge() {
@@ -343,6 +407,49 @@ async function mixedBench(build) {
     rows.push({ id: 'redis-check-rdb', name: 'redis-check-rdb FILE (C, reference)', seconds: checker.seconds, cpu: checker.cpu, rssMB: checker.rssMB, keys });
   } else console.log('  redis-check-rdb not found: no reference line');
 
+  // Conversions: RESP (plain commands, RESTORE) and a new RDB file.
+  const resp = measureProcess(node, [bin, 'resp', file, '-o', '/dev/null']);
+  rows.push({ id: 'resp', name: 'rdbkit resp FILE -o /dev/null', seconds: resp.seconds, cpu: resp.cpu, rssMB: resp.rssMB, keys });
+  const restore = measureProcess(node, [bin, 'resp', '--restore', file, '-o', '/dev/null']);
+  rows.push({ id: 'resp-restore', name: 'rdbkit resp --restore FILE -o /dev/null', seconds: restore.seconds, cpu: restore.cpu, rssMB: restore.rssMB, keys });
+  const outRdb = path.join(dataDir, `out-${process.pid}.rdb`);
+  const conversions = {};
+  try {
+    const rdb = measureProcess(node, [bin, 'rdb', file, '-o', outRdb]);
+    rows.push({ id: 'rdb', name: 'rdbkit rdb FILE -o TMP.rdb', seconds: rdb.seconds, cpu: rdb.cpu, rssMB: rdb.rssMB, keys });
+    conversions.rdbBytes = fs.statSync(outRdb).size;
+    if (checker) {
+      const c = spawnSync('redis-check-rdb', [outRdb], { maxBuffer: 1 << 26 }).stdout.toString();
+      const n = Number(/(\d+) keys read/.exec(c)?.[1]);
+      check(/RDB looks OK/.test(c) && n === keys, `redis-check-rdb on rdbkit rdb's output: ${n} keys (want ${keys}): ${c.split('\n').slice(-6).join(' | ')}`);
+    }
+    // The outputs' contents: a server loading each must hold what it holds
+    // after loading the original dump (DEBUG DIGEST: every key, value and TTL).
+    await withServer({ 'enable-debug-command': 'yes' }, async (port, dir) => {
+      const t = Date.now();
+      const digest = digestOfRdb(port, dir, file);
+      check(dbsize(port) === keys, `redis-server loaded ${dbsize(port)} keys from ${path.basename(file)}, want ${keys}`);
+      const rdbDigest = digestOfRdb(port, dir, outRdb);
+      check(rdbDigest === digest, `rdbkit rdb's output loads with DEBUG DIGEST ${rdbDigest}, the original with ${digest}`);
+      fs.rmSync(outRdb, { force: true });
+      cli(port, 'FLUSHALL');
+      conversions.resp = await respInto(port, bin, [file]);
+      const respDigest = cli(port, 'DEBUG', 'DIGEST').trim();
+      check(respDigest === digest, `rdbkit resp FILE | redis-cli --pipe: DEBUG DIGEST ${respDigest}, the original's ${digest} (${dbsize(port)} keys, want ${keys})`);
+      cli(port, 'FLUSHALL');
+      conversions.restore = await respInto(port, bin, ['--restore', file]);
+      const restoreDigest = cli(port, 'DEBUG', 'DIGEST').trim();
+      check(restoreDigest === digest, `rdbkit resp --restore FILE | redis-cli --pipe: DEBUG DIGEST ${restoreDigest}, the original's ${digest} (${dbsize(port)} keys, want ${keys})`);
+      conversions.digest = digest;
+      conversions.checkSeconds = (Date.now() - t) / 1000;
+    });
+  } finally {
+    fs.rmSync(outRdb, { force: true });
+  }
+  const fmt = (c) => `${c.commands} commands (${Object.entries(c.byName).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${k} ${n}`).join(', ')}…), ${(c.bytes / 1e6).toFixed(1)} MB`;
+  console.log(`  rdbkit resp: ${fmt(conversions.resp)}; --restore: ${fmt(conversions.restore)}; rdb: ${(conversions.rdbBytes / 1e6).toFixed(1)} MB`);
+  console.log(`  loaded into redis-server (rdb by DEBUG RELOAD, resp by redis-cli --pipe): DEBUG DIGEST ${conversions.digest} as the original (checks took ${conversions.checkSeconds.toFixed(0)} s)\n`);
+
   for (const r of rows) {
     if (r.noRate) continue;
     r.mbPerSec = MB / r.seconds;
@@ -351,28 +458,160 @@ async function mixedBench(build) {
     if (checker) r.vsCheckRdb = checker.seconds / r.seconds;
   }
   printTable(rows);
-  console.log('all results checked: key, expiry and type/encoding counts, CRC, JSON lines and bytes\n');
-  return { file: path.basename(file), bytes: size, keys, expires: want.expires, encodings: serverTally, rows };
+  console.log('all results checked: key, expiry and type/encoding counts, CRC, JSON lines and bytes,');
+  console.log('redis-check-rdb on the rdb output, and DEBUG DIGEST of the rdb and resp outputs loaded into redis-server\n');
+  return { file: path.basename(file), bytes: size, keys, expires: want.expires, encodings: serverTally, conversions, rows };
 }
 
-function printTable(rows) {
+function printTable(rows, { rate = 'keys/s', ref = ['× check-rdb', 'vsCheckRdb'], ranges = 'floor … decode + JsonlWriter are timed inside their process', reference = 'redis-check-rdb' } = {}) {
   const f = (n, d = 1) => (n === null || n === undefined ? '—' : n.toFixed(d));
   const cols = [
-    ['measurement', 40, (r) => r.name, 'left'],
+    ['measurement', 42, (r) => r.name, 'left'],
     ['time s', 8, (r) => f(r.seconds, 3)],
     ['cpu s', 7, (r) => f(r.cpu, 2)],
     ['MB/s', 8, (r) => f(r.mbPerSec)],
-    ['keys/s', 10, (r) => (r.keysPerSec ? f(r.keysPerSec, 0) : '')],
+    [rate, 11, (r) => (r.keysPerSec ? f(r.keysPerSec, 0) : '')],
     ['× floor', 8, (r) => f(r.vsFloor, 2)],
-    ['× check-rdb', 12, (r) => f(r.vsCheckRdb, 2)],
+    [ref[0], 12, (r) => f(r[ref[1]], 2)],
     ['peak RSS MB', 12, (r) => f(r.rssMB, 0)],
   ];
   const line = (cells) => cells.map((c, i) => (cols[i][3] === 'left' ? c.padEnd(cols[i][1]) : c.padStart(cols[i][1]))).join(' ');
   console.log(line(cols.map((c) => c[0])));
   console.log(line(cols.map((c) => '-'.repeat(c[1]))));
   for (const r of rows) console.log(line(cols.map((c) => c[2](r))));
-  console.log('× = speed relative to that line (time ratio). floor … decode + JsonlWriter are timed inside their process');
-  console.log('(start-up excluded); the rdbkit and redis-check-rdb lines time the whole process (start-up included).');
+  console.log(`× = speed relative to that line (time ratio). ${ranges}`);
+  console.log(`(start-up excluded); the rdbkit and ${reference} lines time the whole process (start-up included).`);
+}
+
+// ---- the AOF directory -----------------------------------------------------
+
+/** The INCR parts read with the independent RespCounter: what rdbkit must count. */
+function splitParts(dir, parts) {
+  const counter = new RespCounter();
+  const buf = Buffer.alloc(1 << 20);
+  for (const p of parts) {
+    const fd = fs.openSync(path.join(dir, p.file), 'r');
+    try {
+      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) counter.push(buf.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return counter.end();
+}
+
+const sameCounts = (a, b) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
+async function aofBench(build) {
+  const { dir, want } = await ensureAof();
+  const manifest = path.join(dir, 'appendonly.aof.manifest');
+  for (const p of want.parts) check(fs.statSync(path.join(dir, p.file)).size === p.bytes, `${p.file} changed size since it was made`);
+  const size = want.parts.reduce((n, p) => n + p.bytes, 0);
+  const MB = size / 1e6;
+  const incr = want.parts.filter((p) => p.type === 'i');
+
+  // What the INCR parts hold, by a splitter that is not rdbkit's, against
+  // what the generator sent after the rewrite: every command is propagated
+  // (each one changes something), EXPIRE as PEXPIREAT (SET … EX/PX keeps its
+  // name, with PXAT), plus the SELECTs the server writes.
+  const t = Date.now();
+  const split = splitParts(dir, incr);
+  const splitSeconds = (Date.now() - t) / 1000;
+  const { SELECT: selects = 0, ...nonSelect } = split.byName;
+  const sentAsStored = Object.fromEntries(Object.entries(want.sentAfterBase.byName).map(([k, n]) => [k === 'EXPIRE' ? 'PEXPIREAT' : k, n]));
+  check(sameCounts(nonSelect, sentAsStored), `the INCR parts hold ${JSON.stringify(nonSelect)} besides SELECT; the generator sent ${JSON.stringify(sentAsStored)} after the rewrite`);
+  const commands = split.commands;
+  const records = want.baseKeys + commands; // JSON lines: one per base key, one per command
+  console.log(`${path.basename(dir)}/: ${MB.toFixed(1)} MB in ${want.parts.length} parts (written by redis-server ${want.server.version}):`);
+  for (const p of want.parts) console.log(`  ${p.file.padEnd(28)} ${(p.bytes / 1e6).toFixed(1).padStart(6)} MB`);
+  console.log(`  base: ${want.baseKeys} keys; INCR parts: ${commands} commands (${selects} SELECT, ${split.byName.MULTI ?? 0} MULTI/EXEC blocks), ${split.annotations} #TS annotations`);
+  console.log(`  (counted by bench/resp-count.mjs in ${splitSeconds.toFixed(1)} s; equal to what the generator sent after the rewrite)\n`);
+
+  const rows = [];
+  const bin = build.bin;
+  const node = process.execPath;
+
+  const floor = measureWorker(build, 'floor', dir);
+  check(floor.result.bytes === size, `floor read ${floor.result.bytes} bytes, the parts hold ${size}`);
+  rows.push({ id: 'floor', name: 'floor: read all parts, touch nothing', seconds: floor.seconds, cpu: floor.cpu, rssMB: floor.rssMB });
+
+  const verify = measureProcess(node, [bin, 'verify', dir]);
+  check(
+    verify.stdout.startsWith('OK ') && verify.stdout.includes(`with ${want.baseKeys} keys, ${commands} commands, ${split.annotations} annotations`),
+    `rdbkit verify says: ${verify.stdout.trim()}; want ${want.baseKeys} keys, ${commands} commands, ${split.annotations} annotations`,
+  );
+  rows.push({ id: 'verify', name: 'rdbkit verify DIR', seconds: verify.seconds, cpu: verify.cpu, rssMB: verify.rssMB, keys: records });
+
+  let checker = null;
+  if (have('redis-check-aof')) {
+    checker = measureProcess('redis-check-aof', [manifest]);
+    check(/All AOF files and manifest are valid/.test(checker.stdout), `redis-check-aof did not accept the AOF: ${checker.stdout.slice(-500)}`);
+    rows.push({ id: 'redis-check-aof', name: 'redis-check-aof MANIFEST (C, reference)', seconds: checker.seconds, cpu: checker.cpu, rssMB: checker.rssMB, keys: records });
+  } else console.log('  redis-check-aof not found: no reference line');
+
+  const info = measureProcess(node, [bin, 'info', '--json', dir]);
+  const report = JSON.parse(info.stdout);
+  check(report.aof?.commands === commands, `rdbkit info counts ${report.aof?.commands} commands, the splitter ${commands}`);
+  check(sameCounts(report.aof.byName, split.byName), `rdbkit info's commands by name ${JSON.stringify(report.aof.byName)} differ from the splitter's ${JSON.stringify(split.byName)}`);
+  check(report.aof.annotations === split.annotations, `rdbkit info counts ${report.aof.annotations} annotations, the splitter ${split.annotations}`);
+  check(report.aof.transactions === (split.byName.MULTI ?? 0), `rdbkit info counts ${report.aof.transactions} transactions, the splitter ${split.byName.MULTI ?? 0} MULTI`);
+  check(report.keys === want.baseKeys, `rdbkit info reports ${report.keys} base keys, the server held ${want.baseKeys} at the rewrite`);
+  const partsSeen = report.aof.parts.map((p) => `${p.file} ${p.role}`).join(', ');
+  const partsWant = want.parts.map((p) => `${p.file} ${p.type === 'b' ? 'base' : 'incr'}`).join(', ');
+  check(partsSeen === partsWant, `rdbkit info lists the parts ${partsSeen}; the manifest ${partsWant}`);
+  check(report.aof.parts.reduce((n, p) => n + p.commands, 0) === commands, `rdbkit info's commands per part do not add up to ${commands}`);
+  rows.push({ id: 'info', name: 'rdbkit info --json DIR', seconds: info.seconds, cpu: info.cpu, rssMB: info.rssMB, keys: records });
+
+  const json = measureProcess(node, [bin, 'json', dir, '-o', '/dev/null']);
+  rows.push({ id: 'json', name: 'rdbkit json DIR -o /dev/null', seconds: json.seconds, cpu: json.cpu, rssMB: json.rssMB, keys: records });
+  let lines = 0;
+  let jsonBytes = 0;
+  await streamProcess(node, [bin, 'json', dir], (buf) => {
+    jsonBytes += buf.length;
+    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines++;
+  });
+  check(lines === records, `rdbkit json wrote ${lines} lines, want ${records} (${want.baseKeys} base keys + ${commands} commands)`);
+
+  const resp = measureProcess(node, [bin, 'resp', dir, '-o', '/dev/null']);
+  rows.push({ id: 'resp', name: 'rdbkit resp DIR -o /dev/null', seconds: resp.seconds, cpu: resp.cpu, rssMB: resp.rssMB, keys: records });
+
+  // rdbkit resp DIR replayed into a fresh server must give the digest of the
+  // server that wrote the AOF.
+  let replay = null;
+  await withServer({ 'enable-debug-command': 'yes' }, async (port) => {
+    const t0 = Date.now();
+    const counts = await respInto(port, bin, [dir]);
+    const digest = cli(port, 'DEBUG', 'DIGEST').trim();
+    check(digest === want.server.digest, `rdbkit resp DIR | redis-cli --pipe: DEBUG DIGEST ${digest}, the writing server's ${want.server.digest}`);
+    replay = { ...counts, digest, seconds: (Date.now() - t0) / 1000 };
+  });
+  console.log(`  rdbkit json: ${lines} lines, ${(jsonBytes / 1e6).toFixed(1)} MB; rdbkit resp: ${replay.commands} commands, ${(replay.bytes / 1e6).toFixed(1)} MB`);
+  console.log(`  rdbkit resp DIR | redis-cli --pipe into a fresh server: DEBUG DIGEST ${replay.digest}, the writing server's (${replay.seconds.toFixed(0)} s)\n`);
+
+  for (const r of rows) {
+    r.mbPerSec = MB / r.seconds;
+    if (r.keys) r.keysPerSec = r.keys / r.seconds;
+    r.vsFloor = floor.seconds / r.seconds;
+    if (checker) r.vsCheckAof = checker.seconds / r.seconds;
+  }
+  printTable(rows, { rate: 'recs/s', ref: ['× check-aof', 'vsCheckAof'], ranges: 'floor is timed inside its process', reference: 'redis-check-aof' });
+  console.log(`recs = records: base keys + AOF commands (${records}), the lines rdbkit json writes`);
+  console.log('all results checked: commands by name and annotations against an independent splitter and the generator, base keys,');
+  console.log("parts, JSON lines, and DEBUG DIGEST of rdbkit resp's output replayed into redis-server\n");
+  return {
+    dir: path.basename(dir),
+    bytes: size,
+    parts: want.parts,
+    baseKeys: want.baseKeys,
+    commands,
+    byName: split.byName,
+    annotations: split.annotations,
+    records,
+    jsonLines: lines,
+    jsonBytes,
+    replay,
+    rows,
+  };
 }
 
 // ---- the memory check ------------------------------------------------------
@@ -426,6 +665,7 @@ const results = { date: new Date().toISOString(), machine, runs: RUNS, quick };
 try {
   const build = await prepareBuild();
   results.mixed = await mixedBench(build);
+  results.aof = await aofBench(build);
   const json = results.mixed.rows.find((r) => r.id === 'json');
   if (json && json.mbPerSec < JSON_MBPS_EXPECTED) {
     console.log(`note: rdbkit json runs at ${json.mbPerSec.toFixed(0)} MB/s, below ${JSON_MBPS_EXPECTED} MB/s; see where the time goes with`);

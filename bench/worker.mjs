@@ -1,12 +1,13 @@
 // One in-process measurement in its own process:
 //   node bench/worker.mjs MODE FILE
+//   node bench/worker.mjs floor DIR     (a multi-part AOF directory: every part it lists)
 // Prints one JSON line: { mode, seconds, cpuSeconds, bytes, keys, ..., maxRSSKiB }.
 // `seconds` and `cpuSeconds` (user + system) run from opening the file to the
 // last byte handled (start-up and module loading excluded); maxRSSKiB is
 // process.resourceUsage().maxRSS, for the whole process.
 // The library is imported from the built dist/ (or the snapshot of it that
 // bench/run.mjs passes in RDBKIT_BENCH_DIST).
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,11 +17,30 @@ const lib = await import(pathToFileURL(path.join(dist, 'index.js')).href);
 const node = await import(pathToFileURL(path.join(dist, 'node/index.js')).href);
 
 const [mode, file] = process.argv.slice(2);
-const size = (await stat(file)).size;
+// A directory is a multi-part AOF: its parts are the files its manifest lists
+// (history parts left out), read one after the other.
+const files = (await stat(file)).isDirectory() ? await aofParts(file) : [file];
+let size = 0;
+for (const f of files) size += (await stat(f)).size;
 const CHUNK = 1 << 20;
 
-/** The file in 1 MiB chunks, a fresh buffer each (as a decoder keeping views needs). */
+async function aofParts(dir) {
+  const names = await readdir(dir);
+  const manifest = names.find((n) => n.endsWith('.manifest'));
+  if (!manifest) throw new Error(`${dir}: no manifest`);
+  const parts = [];
+  for (const line of (await readFile(path.join(dir, manifest), 'utf8')).split('\n')) {
+    const m = /^file (\S+) seq \d+ type ([bih])/.exec(line.trim());
+    if (m && m[2] !== 'h') parts.push(path.join(dir, m[1]));
+  }
+  return parts;
+}
+
+/** The input in 1 MiB chunks, a fresh buffer each (as a decoder keeping views needs). */
 async function* readAll() {
+  for (const f of files) yield* readFile1(f);
+}
+async function* readFile1(file) {
   const fh = await open(file, 'r');
   try {
     for (;;) {
