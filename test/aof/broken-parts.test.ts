@@ -74,6 +74,12 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
         }
         const check = redisCheckAof(manifestOf(dir));
         expect(check.status, `${what}: redis-check-aof agrees it is broken\n${check.stdout}`).not.toBe(0);
+        if (check.last?.file === file) {
+          // A RESP part: redis-check-aof reports that file's valid prefix; verify must print the same.
+          const v = rdbkit(['verify', dir]);
+          const text = `${v.stdout.toString()}${v.stderr}`;
+          expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last.okUpTo);
+        }
       }
     }
   });
@@ -211,6 +217,33 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
           expectSameTruth(await loadResp(target, resp.stdout, what), server.truth, what);
         }
         expect(server.truth === null, `${what}: redis-server refuses exactly the RDB base`).toBe(baseIsRdb);
+      }
+    }
+  });
+  it('an RDB base / preamble with a wrong CRC-64: redis-check-aof rejects, redis-server refuses, rdbkit fails', async () => {
+    const dirSrc = path.join(aofFixtures, 'multipart-rdb');
+    const base = readAofDir(dirSrc).parts[0]!;
+    const legacy = path.join(aofFixtures, 'legacy-preamble.aof');
+    const exp = JSON.parse(readFileSync(`${legacy}.expected.json`, 'utf8'));
+    // Flip a bit of the stored checksum (the 8 bytes before the end of the RDB).
+    const dir = copyDir(dirSrc);
+    const b = readFileSync(path.join(dir, base.file));
+    b[b.length - 3]! ^= 0x10;
+    writeFileSync(path.join(dir, base.file), b);
+    const file = path.join(tempDir(), 'appendonly.aof');
+    const l = readFileSync(legacy);
+    l[exp.rdb_size - 3]! ^= 0x10;
+    writeFileSync(file, l);
+    for (const [what, input, server] of [
+      ['base .rdb', dir, () => serverOnAofDir(dir)],
+      ['legacy preamble', file, () => serverOnLegacyAof(file)],
+    ] as const) {
+      expect(redisCheckAof(input === dir ? manifestOf(dir) : file).status, what).not.toBe(0);
+      expect((await server()).truth, `${what}: redis-server refuses it`).toBeNull();
+      for (const cmd of ['verify', 'resp']) {
+        const r = rdbkit([cmd, input]);
+        expect(r.code, `${what}: rdbkit ${cmd}\n${r.stderr}`).toBe(1);
+        expect(r.stderr, `${what}: rdbkit ${cmd}`).toMatch(/checksum/i);
       }
     }
   });
