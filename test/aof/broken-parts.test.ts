@@ -6,13 +6,10 @@
  *   redis-server refuses to start, so rdbkit must fail (exit 1, naming the
  *   file, one line), and redis-check-aof agrees the directory is broken;
  * - a missing listed part: redis-server refuses, rdbkit fails naming it;
- * - the legacy single-file RDB-preamble AOF cut in its tail (rdbkit verify =
- *   redis-check-aof; rdbkit resp = what redis-server loads from the cut file)
- *   and in its RDB (redis-server refuses; rdbkit fails);
  * - a stray EXEC / nested MULTI: redis-check-aof stops there (verify must
  *   agree), redis-server loads a stray EXEC (resp must load the same data).
  */
-import { appendFileSync, cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
@@ -28,7 +25,6 @@ import {
   rdbkit,
   redisCheckAof,
   resetServer,
-  sampleCuts,
   serverOnAofDir,
   serverOnLegacyAof,
   serverTruth,
@@ -100,42 +96,6 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
     }
   });
 
-  it('legacy single-file preamble AOF cut in its tail and in its RDB', { timeout: 60_000 }, async () => {
-    const file = path.join(aofFixtures, 'legacy-preamble.aof');
-    const bytes = readFileSync(file);
-    const exp = JSON.parse(readFileSync(`${file}.expected.json`, 'utf8'));
-    const tailCuts = sampleCuts(bytes.subarray(exp.rdb_size), 21, 2).map((k) => k + exp.rdb_size);
-    const work = tempDir();
-    for (const k of [...tailCuts, exp.rdb_size]) {
-      const what = `legacy-preamble.aof cut at ${k}`;
-      const cut = path.join(work, `cut-${k}.aof`);
-      cpSync(file, cut);
-      truncateSync(cut, k);
-      const check = redisCheckAof(cut);
-      const verify = rdbkit(['verify', cut]);
-      const text = `${verify.stdout.toString()}${verify.stderr}`;
-      expect(verify.code, `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.status === 0 ? 0 : 1);
-      if (check.status !== 0) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
-      const server = await serverOnLegacyAof(cut);
-      expect(server.truth, `${what}: redis-server loads it\n${server.log}`).not.toBeNull();
-      const resp = rdbkit(['resp', cut]);
-      expect(resp.code, resp.stderr).toBe(0);
-      expectSameTruth(await loadResp(target, resp.stdout, what), server.truth!, what);
-    }
-    for (const k of [10, Math.floor(exp.rdb_size / 2), exp.rdb_size - 1]) {
-      const what = `legacy-preamble.aof cut at ${k} (inside the RDB preamble)`;
-      const cut = path.join(work, `rdbcut-${k}.aof`);
-      cpSync(file, cut);
-      truncateSync(cut, k);
-      const server = await serverOnLegacyAof(cut);
-      expect(server.truth, `${what}: redis-server refuses\n${server.log}`).toBeNull();
-      expect(redisCheckAof(cut).status).not.toBe(0);
-      for (const cmd of ['verify', 'resp']) {
-        const r = rdbkit([cmd, cut]);
-        expect(r.code, `${what}: rdbkit ${cmd}\n${r.stderr}`).toBe(1);
-      }
-    }
-  });
   it('a misplaced EXEC / nested MULTI in the last part: rdbkit verify = redis-check-aof; resp of a stray EXEC = what redis-server loads', async () => {
     const src = path.join(aofFixtures, 'multipart-rdb');
     const last = readAofDir(src).parts.at(-1)!;

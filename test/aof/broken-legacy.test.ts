@@ -1,0 +1,67 @@
+/**
+ * The legacy single-file RDB-preamble AOF (Redis 4–6 layout) cut in its tail
+ * (rdbkit verify = redis-check-aof; rdbkit resp = what redis-server 7.0 loads
+ * from the cut file as a legacy appendonly.aof) and in its RDB (redis-server
+ * refuses; rdbkit fails).
+ */
+import { cpSync, readFileSync, truncateSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  aofFixtures,
+  cleanupTemp,
+  expectSameTruth,
+  loadResp,
+  okUpToOf,
+  rdbkit,
+  redisCheckAof,
+  sampleCuts,
+  serverOnLegacyAof,
+  tempDir,
+} from '../helpers/aof.js';
+import { describeRedis, startRedis, type RedisHandle } from '../helpers/redis.js';
+
+describeRedis('legacy single-file RDB-preamble AOF, cut', () => {
+  let target: RedisHandle;
+  beforeAll(async () => {
+    target = await startRedis();
+  });
+  afterAll(() => cleanupTemp());
+
+  it('legacy single-file preamble AOF cut in its tail and in its RDB', { timeout: 60_000 }, async () => {
+    const file = path.join(aofFixtures, 'legacy-preamble.aof');
+    const bytes = readFileSync(file);
+    const exp = JSON.parse(readFileSync(`${file}.expected.json`, 'utf8'));
+    const tailCuts = sampleCuts(bytes.subarray(exp.rdb_size), 21, 2).map((k) => k + exp.rdb_size);
+    const work = tempDir();
+    for (const k of [...tailCuts, exp.rdb_size]) {
+      const what = `legacy-preamble.aof cut at ${k}`;
+      const cut = path.join(work, `cut-${k}.aof`);
+      cpSync(file, cut);
+      truncateSync(cut, k);
+      const check = redisCheckAof(cut);
+      const verify = rdbkit(['verify', cut]);
+      const text = `${verify.stdout.toString()}${verify.stderr}`;
+      expect(verify.code, `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.status === 0 ? 0 : 1);
+      if (check.status !== 0) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
+      const server = await serverOnLegacyAof(cut);
+      expect(server.truth, `${what}: redis-server loads it\n${server.log}`).not.toBeNull();
+      const resp = rdbkit(['resp', cut]);
+      expect(resp.code, resp.stderr).toBe(0);
+      expectSameTruth(await loadResp(target, resp.stdout, what), server.truth!, what);
+    }
+    for (const k of [10, Math.floor(exp.rdb_size / 2), exp.rdb_size - 1]) {
+      const what = `legacy-preamble.aof cut at ${k} (inside the RDB preamble)`;
+      const cut = path.join(work, `rdbcut-${k}.aof`);
+      cpSync(file, cut);
+      truncateSync(cut, k);
+      const server = await serverOnLegacyAof(cut);
+      expect(server.truth, `${what}: redis-server refuses\n${server.log}`).toBeNull();
+      expect(redisCheckAof(cut).status).not.toBe(0);
+      for (const cmd of ['verify', 'resp']) {
+        const r = rdbkit([cmd, cut]);
+        expect(r.code, `${what}: rdbkit ${cmd}\n${r.stderr}`).toBe(1);
+      }
+    }
+  });
+});
