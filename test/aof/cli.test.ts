@@ -5,7 +5,7 @@
  * of keys redis-check-aof reads from the RDB base, redis-check-aof's ok_up_to
  * for a cut part, the peers' command offsets.
  */
-import { readFileSync, truncateSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
@@ -17,6 +17,7 @@ import {
   rdbkit,
   redisCheckAof,
   redisCheckAofPath,
+  tempDir,
   wantFrom,
   type WantCommand,
 } from '../helpers/aof.js';
@@ -173,6 +174,17 @@ describe('rdbkit verify / info / rdb on AOF inputs', () => {
       expect(`${r.stdout}`).toMatch(/OK/);
     });
   }
+
+  it('an empty AOF file: redis-check-aof says valid (exit 0) and redis-server loads it empty, so verify exits 0 and resp writes nothing', () => {
+    const f = path.join(tempDir(), 'appendonly.aof');
+    writeFileSync(f, Buffer.alloc(0));
+    if (redisCheckAofPath !== null) expect(redisCheckAof(f).status).toBe(0);
+    const v = rdbkit(['verify', f]);
+    expect(v.code, v.stderr).toBe(0);
+    const r = rdbkit(['resp', f]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.length).toBe(0);
+  });
 
   it('info names the parts, the command count and the #TS range the splitter finds', () => {
     const dir = path.join(aofFixtures, 'multipart-rdb-ts');
