@@ -207,4 +207,28 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
       }
     }
   });
+  it('garbage after the last command (zero bytes, as a crash with preallocated space leaves): verify = redis-check-aof, refused like redis-server', async () => {
+    const src = path.join(aofFixtures, 'multipart-rdb-ts');
+    const last = readAofDir(src).parts.at(-1)!;
+    for (const [what, junk] of [
+      ['zero bytes', Buffer.alloc(64)],
+      ['a stray line', Buffer.from('hello\r\n')],
+    ] as const) {
+      const dir = copyDir(src);
+      appendFileSync(path.join(dir, last.file), junk);
+      const check = redisCheckAof(manifestOf(dir));
+      expect(check.status, check.stdout).not.toBe(0);
+      expect(check.last!.okUpTo).toBe(last.bytes.length);
+      const server = await serverOnAofDir(dir);
+      expect(server.truth, `${what}: redis-server refuses it`).toBeNull();
+      const verify = rdbkit(['verify', dir]);
+      const text = `${verify.stdout.toString()}${verify.stderr}`;
+      expect(verify.code, `${what}\n${text}`).toBe(1);
+      expect(okUpToOf(text), `${what}\n${text}`).toBe(check.last!.okUpTo);
+      expect(text).toContain(last.file);
+      const resp = rdbkit(['resp', dir]);
+      expect(resp.code, `${what}: rdbkit resp\n${resp.stderr}`).toBe(1);
+      expect(resp.stderr).toContain(last.file);
+    }
+  });
 });
