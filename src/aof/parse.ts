@@ -146,7 +146,7 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
           const c = chunk[0]!;
           // RDB magic (REDIS / VALKEY): the decoder checks the rest.
           const rdb = c !== STAR && c !== HASH;
-          if (part.role !== 'single' || !rdb) batch.push({ type: 'aofPart', file, role: part.role, format: rdb ? 'rdb' : 'resp', offset: 0 });
+          batch.push({ type: 'aofPart', file, role: part.role, format: rdb ? 'rdb' : 'resp', offset: 0 });
           if (rdb) dec = new RdbDecoder({ ...decoderOptions, afterEnd: 'stop' });
           else reader = startResp(0);
         }
@@ -173,7 +173,7 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
       }
       // The end of this part.
       if (!seen) {
-        if (part.role === 'single') throw new RdbkitError('TRUNCATED', 'empty input', { offset: 0 });
+        // An empty file is an empty AOF (redis-check-aof: "is empty"; redis-server loads nothing).
         batch.push({ type: 'aofPart', file, role: part.role, format: 'resp', offset: 0 });
       } else if (dec !== null && tailAt < 0) {
         // The decoder may hold its last records until it knows the input is over.
@@ -218,9 +218,9 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
 /**
  * Reads an AOF — a plain or RDB-preamble file as a `ByteSource`, or the parts
  * of a multi-part AOF in load order — and yields the RDB events of its base
- * or preamble, then `command` and `annotation` events. Parts of a manifest
- * start with an `aofPart` event (so does a lone file that starts with
- * commands). Node users: `parseAofPath` in `rdbkit/node` opens files,
+ * or preamble, then `command` and `annotation` events. Every part starts
+ * with an `aofPart` event (a lone RDB file too: it is read as an AOF that is
+ * all preamble). An empty input is an empty AOF. Node users: `parseAofPath` in `rdbkit/node` opens files,
  * directories and manifests.
  *
  * ```ts

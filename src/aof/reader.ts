@@ -22,8 +22,12 @@ const LF = 0x0a;
 
 /** Longest `*N` / `$N` header line accepted (digits and sign), before its CRLF. */
 const MAX_HEADER = 20;
-/** Longest annotation line held while waiting for its line end. */
-const MAX_ANNOTATION = 1 << 16;
+/**
+ * The loaders read annotation lines with `fgets` into 1024 bytes: a line
+ * ends after 1023 bytes (`#` and line end included) even without its `\n`,
+ * and what follows is read as the next line.
+ */
+const ANNOTATION_LINE = 1023;
 /** Largest argument accepted (Redis's proto-max-bulk-len ceiling). */
 const MAX_BULK = 2 ** 32;
 
@@ -161,6 +165,13 @@ export class AofReader {
   /** Chunks pushed while a command is incomplete, merged once `need` bytes are there. */
   private extra: Uint8Array[] = [];
   private extraBytes = 0;
+  /**
+   * While a command straddles chunks: its unread start (`buf` is then a
+   * bridge copy of these bytes plus a prefix of the waiting chunks, which
+   * stay waiting until the command is read, and parsing goes back to the
+   * chunk itself right after it: nothing is copied twice).
+   */
+  private bridgeRest: Uint8Array | null = null;
   /** Bytes from `pos` the incomplete item needs at least. */
   private need = 1;
   private ended = false;
@@ -194,7 +205,7 @@ export class AofReader {
   /** Feeds the next chunk. The reader keeps views into it: do not modify it afterwards. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    if (this.pos >= this.buf.length && this.extraBytes === 0) {
+    if (this.bridgeRest === null && this.pos >= this.buf.length && this.extraBytes === 0) {
       this.base += this.buf.length;
       this.buf = chunk;
       this.pos = 0;
@@ -218,28 +229,81 @@ export class AofReader {
 
   /** Bytes consumed plus bytes waiting. */
   private get size(): number {
-    return this.base + this.buf.length + this.extraBytes;
+    return this.base + (this.bridgeRest ?? this.buf).length + this.extraBytes;
+  }
+
+  /** Unread bytes from `pos`. */
+  private get available(): number {
+    return (this.bridgeRest ?? this.buf).length - this.pos + this.extraBytes;
   }
 
   private fail(code: 'AOF_FORMAT' | 'LIMIT_EXCEEDED', detail: string, at: number): never {
     throw new RdbkitError(code, detail, { offset: at, file: this.file ?? undefined, validUpTo: this.validEnd });
   }
 
-  /** Merges the waiting chunks into one buffer starting at `pos`. */
+  /**
+   * Makes `buf` hold at least `need` bytes from `pos`. When `buf` is used
+   * up, the next chunk becomes `buf` (no copy). Otherwise the unread rest
+   * starts (or widens) a bridge: a copy of the rest and of enough of the
+   * waiting chunks (64 KiB more, or all at the end of input), which
+   * `leaveBridge` drops as soon as the straddling item is read.
+   */
   private merge(): void {
-    const rest = this.buf.length - this.pos;
-    const merged = new Uint8Array(rest + this.extraBytes);
-    merged.set(this.buf.subarray(this.pos), 0);
-    let at = rest;
-    for (const c of this.extra) {
-      merged.set(c, at);
-      at += c.length;
+    let prev = this.buf.length;
+    if (this.bridgeRest === null) {
+      prev = 0;
+      const rest = this.buf.length - this.pos;
+      if (rest === 0) {
+        this.base += this.buf.length;
+        this.buf = this.extra.shift()!;
+        this.extraBytes -= this.buf.length;
+        this.pos = 0;
+        return;
+      }
+      this.bridgeRest = this.buf.subarray(this.pos);
+      this.base += this.pos;
+      this.pos = 0;
     }
+    const rest = this.bridgeRest;
+    const all = rest.length + this.extraBytes;
+    // Each widening takes 4 KiB more than the item is known to need.
+    const want = this.ended ? all : Math.min(all, Math.max(this.need, prev) + (1 << 12));
+    const bridge = new Uint8Array(want);
+    bridge.set(rest, 0);
+    let at = rest.length;
+    for (let i = 0; at < want; i++) {
+      const c = this.extra[i]!;
+      const take = Math.min(c.length, want - at);
+      bridge.set(take === c.length ? c : c.subarray(0, take), at);
+      at += take;
+    }
+    this.buf = bridge;
+  }
+
+  /** After an item read from a bridge: continue in the waiting chunks, dropping what the item used. */
+  private leaveBridge(): void {
+    let used = this.pos - this.bridgeRest!.length;
     this.base += this.pos;
-    this.buf = merged;
+    this.bridgeRest = null;
+    while (used > 0) {
+      const c = this.extra[0]!;
+      if (c.length <= used) {
+        this.extra.shift();
+        this.extraBytes -= c.length;
+        used -= c.length;
+      } else {
+        this.extra[0] = c.subarray(used);
+        this.extraBytes -= used;
+        used = 0;
+      }
+    }
+    if (this.extra.length > 0) {
+      this.buf = this.extra.shift()!;
+      this.extraBytes -= this.buf.length;
+    } else {
+      this.buf = new Uint8Array(0);
+    }
     this.pos = 0;
-    this.extra = [];
-    this.extraBytes = 0;
   }
 
   /**
@@ -251,9 +315,10 @@ export class AofReader {
     this.out.length = 0;
     this.outIndex = 0;
     while (this.out.length === 0) {
-      if (this.buf.length - this.pos + this.extraBytes < this.need) return undefined;
-      if (this.extraBytes > 0) this.merge();
+      if (this.available < this.need) return undefined;
+      if (this.extraBytes > 0 && (this.bridgeRest !== null || this.buf.length - this.pos < this.need)) this.merge();
       this.parse();
+      if (this.bridgeRest !== null && this.pos > this.bridgeRest.length) this.leaveBridge();
     }
     return this.out[this.outIndex++];
   }
@@ -264,6 +329,7 @@ export class AofReader {
    * events are queued.
    */
   private parse(): void {
+    this.need = 1;
     const b = this.buf;
     const len = b.length;
     let p = this.pos;
@@ -309,26 +375,34 @@ export class AofReader {
         }
         this.pos = p;
         this.command(b, start, p, argc, a0, n0, a1, n1);
-        if (this.out.length >= 1024) return;
+        if (this.out.length >= 1024 || (this.bridgeRest !== null && p > this.bridgeRest.length)) return;
       } else if (first === HASH) {
         const start = p;
         let q = p + 1;
-        const lim = Math.min(len, q + MAX_ANNOTATION);
+        const lim = Math.min(len, start + ANNOTATION_LINE);
         while (q < lim && b[q] !== LF) q++;
-        if (q >= len) {
-          if (len - start >= MAX_ANNOTATION) this.fail('LIMIT_EXCEEDED', `annotation line longer than ${MAX_ANNOTATION} bytes`, this.base + start);
+        let textEnd: number;
+        if (q < lim) {
+          p = q + 1;
+          textEnd = q;
+        } else if (lim === start + ANNOTATION_LINE) {
+          // As long as fgets reads: the line ends here, the rest is read as the next one.
+          p = lim;
+          textEnd = lim;
+        } else {
           // An annotation cut off by the end of the file still counts (the loaders read it with fgets).
           if (!this.ended) return this.incomplete(start, len - start + 1);
-          q = len;
+          p = len;
+          textEnd = len;
         }
-        const textEnd = q > start + 1 && b[q - 1] === CR ? q - 1 : q;
+        if (textEnd > start + 1 && b[textEnd - 1] === CR) textEnd--;
         const text = b.subarray(start + 1, textEnd);
-        p = q < len ? q + 1 : q;
         this.pos = p;
         const ts = annotationTime(text);
         if (ts !== null) this.ts = ts;
         if (this.held === null) this.validEnd = this.base + p;
         this.out.push({ type: 'annotation', text, ts, file: this.file, offset: this.base + start, end: this.base + p });
+        if (this.bridgeRest !== null && p > this.bridgeRest.length) return;
       } else {
         this.fail('AOF_FORMAT', `expected '*' (a command) or '#' (an annotation), got byte 0x${first.toString(16).padStart(2, '0')}`, this.base + p);
       }
@@ -380,7 +454,7 @@ export class AofReader {
   /** How the input ended; call after `end()` once `read()` returned undefined. */
   ending(): AofEnding {
     const size = this.size;
-    const midCommand = this.pos < this.buf.length || this.extraBytes > 0;
+    const midCommand = this.available > 0;
     if (midCommand) return { broken: true, reason: 'eof', validUpTo: this.validEnd, faultAt: this.held !== null ? this.multiAt : this.offset, size };
     if (this.held !== null) return { broken: true, reason: 'multi', validUpTo: this.validEnd, faultAt: this.multiAt, size };
     return { broken: false, reason: null, validUpTo: size, faultAt: size, size };

@@ -172,7 +172,8 @@ export class InfoCollector {
   add(ev: AofEvent): void {
     switch (ev.type) {
       case 'aofPart':
-        this.aof().parts.push({ file: ev.file, role: ev.role, format: ev.format, commands: 0 });
+        // A lone RDB file is an RDB until commands follow it.
+        if (ev.role !== 'single' || ev.format !== 'rdb') this.aof().parts.push({ file: ev.file, role: ev.role, format: ev.format, commands: 0 });
         return;
       case 'command': {
         const part = this.aofPart();

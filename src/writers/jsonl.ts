@@ -1010,6 +1010,8 @@ export class JsonlWriter extends ChunkedOutput {
         this.record(ev);
         return;
       case 'aofPart':
+        // A lone RDB file (or RDB-preamble AOF) says nothing more than its header does.
+        if (ev.role === 'single' && ev.format === 'rdb') return;
         this.ascii('{"type":"aofPart","file":');
         this.fileName(ev.file);
         this.ascii(`,"role":"${ev.role}","format":"${ev.format}"`);
