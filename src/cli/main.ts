@@ -140,7 +140,7 @@ async function convert(
 
 async function collectInfo(input: string, o: { checksum?: boolean; future?: boolean; strict?: boolean }) {
   const src = await openAof(input);
-  const info = new InfoCollector();
+  const info = new InfoCollector(10, { commandStats: !o.strict });
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys);
   try {
@@ -176,6 +176,10 @@ async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; 
   if (o.quiet) return;
   const a = report.aof;
   if (a !== null) {
+    if (report.size === 0) {
+      process.stdout.write(`OK ${input}: empty file (an empty AOF; an RDB is never empty)\n`);
+      return;
+    }
     const multi = a.parts.some((p) => p.role !== 'single');
     const layout = multi ? `multi-part AOF (${a.parts.length} files)` : a.parts[0]?.format === 'rdb' ? 'AOF with RDB preamble' : 'AOF';
     const rdb = report.magic !== null ? `, ${multi ? 'base' : 'preamble'} ${report.magic}${String(report.version).padStart(report.magic === 'VALKEY' ? 3 : 4, '0')} with ${report.keys} keys` : '';
@@ -191,7 +195,7 @@ async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; 
 
 /** `rdbkit rdb` reads RDB files only: an AOF's commands would need a server's semantics to become keys. */
 function refuseAof(ev: AofEvent): void {
-  if (ev.type === 'aofPart' || ev.type === 'command' || ev.type === 'annotation') {
+  if ((ev.type === 'aofPart' && (ev.role !== 'single' || ev.format !== 'rdb')) || ev.type === 'command' || ev.type === 'annotation') {
     throw new RdbkitError(
       'USAGE',
       'this input is an AOF: rdbkit rdb cannot turn AOF commands into an RDB yet (replay them with `rdbkit resp INPUT | redis-cli --pipe` and SAVE, or convert an RDB)',
@@ -286,7 +290,9 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
   ).action(async (input: string, o: FilterFlags & { output: string; rdbVersion?: number; lossy?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
     currentInput = input;
-    const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop };
+    const filtered = o.db !== undefined || o.key !== undefined || o.keyRegex !== undefined || o.type !== undefined || o.expired === false;
+    // The source's RESIZEDB hints are copied only when every key is.
+    const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop, resizeHints: !filtered };
     if (o.rdbVersion !== undefined) opts.version = o.rdbVersion;
     const writer = new RdbWriter(opts);
     try {
@@ -356,7 +362,9 @@ function rerunWithHeapLimit(): boolean {
   const HEAP_MB = 1024;
   const chosen = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || (process.env.NODE_OPTIONS ?? '').includes('--max-old-space-size');
   const script = process.argv[1];
-  if (chosen || process.env.RDBKIT_NO_REEXEC || !script || getHeapStatistics().heap_size_limit <= (HEAP_MB + 512) * 1048576) return false;
+  // verify and info build no values: their garbage stays small, and a second start-up would cost more than it saves.
+  const light = process.argv[2] === 'verify' || process.argv[2] === 'info';
+  if (light || chosen || process.env.RDBKIT_NO_REEXEC || !script || getHeapStatistics().heap_size_limit <= (HEAP_MB + 512) * 1048576) return false;
   const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, script, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, RDBKIT_NO_REEXEC: '1' },

@@ -117,8 +117,15 @@ export class InfoCollector {
   private readonly topN: number;
   private open: { db: number; key: Uint8Array; type: DataType; encoding: string; offset: number } | null = null;
 
-  constructor(topN = 10) {
+  private readonly commandStats: boolean;
+
+  /**
+   * @param topN how many of the largest keys to keep
+   * @param options `commandStats: false` counts AOF commands without tallying them by name and database (what `verify` needs)
+   */
+  constructor(topN = 10, options: { commandStats?: boolean } = {}) {
     this.topN = topN;
+    this.commandStats = options.commandStats ?? true;
   }
 
   private dbInfo(db: number): DbInfo {
@@ -180,6 +187,7 @@ export class InfoCollector {
         const a = this.aof();
         part.commands++;
         a.commands++;
+        if (!this.commandStats) return;
         let name: string;
         if (ev instanceof AofCommand) name = ev.name;
         else {

@@ -16,7 +16,7 @@
  * gathered whole before encoding: memory grows with such a value.
  */
 import { RdbkitError } from '../errors.js';
-import type { HashEntry, KeyChunkEvent, KeyEvent, KeyStartEvent, RdbEvent, StreamEntry, StreamMeta, ZsetEntry } from '../events.js';
+import type { HashEntry, KeyChunkEvent, KeyEvent, KeyStartEvent, AofEvent, StreamEntry, StreamMeta, ZsetEntry } from '../events.js';
 import { RDB_OPCODE, RDB_TYPE } from '../rdb/constants.js';
 import { Crc64 } from '../rdb/crc64.js';
 import { LIST_NODE_ENTRIES, ListBody, VALKEY_VERSION, ValueWriter, listCount, valueBytes } from '../rdb/encoder.js';
@@ -29,6 +29,11 @@ export interface RdbWriterOptions {
   /** Drop what the version cannot hold instead of failing; each drop goes to `onDrop`. */
   lossy?: boolean;
   onDrop?: (what: string, db: number | null, key: Uint8Array | null) => void;
+  /**
+   * Copy the source's RESIZEDB sizing hints (RDB 7 and up). Default true;
+   * turn it off when keys are filtered out, since the counts would be wrong.
+   */
+  resizeHints?: boolean;
 }
 
 /** Object types whose hashes may carry field expiries (Redis 22–25, Valkey 22). */
@@ -78,6 +83,7 @@ export class RdbWriter extends ChunkedOutput {
       throw new RdbkitError('USAGE', `RDB version ${this.wanted} is not supported for writing (6–12, or 80 for VALKEY080)`);
     }
     this.lossy = options.lossy === true;
+    this.resizeHints = options.resizeHints !== false;
     this.onDrop = options.onDrop ?? ((): void => undefined);
   }
 
@@ -92,6 +98,8 @@ export class RdbWriter extends ChunkedOutput {
   private format(): string {
     return this.version === VALKEY_VERSION ? 'VALKEY080' : `RDB version ${this.version}`;
   }
+
+  private readonly resizeHints: boolean;
 
   /** Moves buffered bytes out, checksumming them on the way. */
   protected override flushBuffer(): void {
@@ -304,8 +312,10 @@ export class RdbWriter extends ChunkedOutput {
     this.key(whole);
   }
 
-  /** Writes one event. */
-  write(ev: RdbEvent): void {
+  /** Writes one event. AOF events other than commands (`aofPart`) are ignored; commands cannot be written. */
+  write(ev: AofEvent): void {
+    if (ev.type === 'aofPart') return;
+    if (ev.type === 'command') throw new RdbkitError('USAGE', 'AOF commands cannot be written to an RDB');
     if (!this.started) {
       if (ev.type !== 'header') throw new RdbkitError('USAGE', 'the first event must be the header');
       this.startFile(ev.magic, ev.version);
@@ -332,6 +342,21 @@ export class RdbWriter extends ChunkedOutput {
         if (this.version < 9) return this.cannotHold(`module aux data of ${ev.module}`, null, null);
         this.u8(RDB_OPCODE.MODULE_AUX);
         this.record(ev.payload);
+        return;
+      }
+      case 'resizeDb': {
+        // SELECTDB, then the hint, as Redis writes them before a database's keys.
+        if (!this.resizeHints || this.version < 7) return;
+        const w = this.scratch;
+        if (ev.db !== this.db) {
+          w.u8(RDB_OPCODE.SELECTDB);
+          w.len(ev.db);
+          this.db = ev.db;
+        }
+        w.u8(RDB_OPCODE.RESIZEDB);
+        w.len(ev.keys);
+        w.len(ev.expires);
+        this.flushScratch();
         return;
       }
       case 'key':

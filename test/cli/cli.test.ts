@@ -197,7 +197,13 @@ describe('rdbkit verify and errors', () => {
   });
 
   it('truncation anywhere: exit 1, one line naming the offset, no stack trace', () => {
-    for (const cut of [0, 5, 9, 100, 500, sample.length - 9, sample.length - 1]) {
+    // An empty file is an empty AOF, valid as redis-check-aof and redis-server see it.
+    const empty = path.join(tmp, 'empty.rdb');
+    writeFileSync(empty, '');
+    const e = run(['verify', empty]);
+    expect(e.code).toBe(0);
+    expect(e.stdout.toString()).toMatch(/empty file \(an empty AOF/);
+    for (const cut of [5, 9, 100, 500, sample.length - 9, sample.length - 1]) {
       const p = path.join(tmp, `cut${cut}.rdb`);
       writeFileSync(p, sample.subarray(0, cut));
       const r = run(['verify', p]);
@@ -248,5 +254,20 @@ describe('rdbkit verify and errors', () => {
     const bad = run(['verify', neither]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/not an RDB or AOF file.*\[BAD_MAGIC\]/);
+  });
+});
+
+describe('rdbkit rdb', () => {
+  it("copies the source's RESIZEDB hints when every key is written, and leaves them out when keys are filtered", () => {
+    const src = fixture('encodings-7.0.rdb');
+    const hints = (file: string): any[] => lines(run(['json', '--meta', file]).stdout).filter((r) => r.type === 'resizeDb');
+    const all = path.join(tmp, 'all.rdb');
+    expect(run(['rdb', src, '-o', all]).code).toBe(0);
+    const want = hints(src);
+    expect(want.length).toBeGreaterThan(1);
+    expect(hints(all)).toEqual(want);
+    const some = path.join(tmp, 'some.rdb');
+    expect(run(['rdb', src, '--db', '0', '-o', some]).code).toBe(0);
+    expect(hints(some)).toEqual([]);
   });
 });
