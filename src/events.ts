@@ -304,6 +304,18 @@ export interface AofPartEvent {
   offset: number;
 }
 
+/** The end of an AOF part (also when reading stopped in it at `until`). */
+export interface AofPartEndEvent {
+  type: 'aofPartEnd';
+  file: string | null;
+  /** Commands of the part (MULTI blocks whole): yielded as `command` events, or only counted when `counted`. */
+  commands: number;
+  /** True when `parseAof` ran with `commands: 'count'`: the commands were checked and counted, not yielded. */
+  counted: boolean;
+  /** Where reading of the part ended (its size, unless it was cut or stopped). */
+  offset: number;
+}
+
 /** A command of the AOF: its argument vector as sent, and where it came from. */
 export interface CommandEvent {
   type: 'command';
@@ -355,4 +367,4 @@ export interface AofTruncatedEvent {
 }
 
 /** Everything `parseAof` yields: the RDB events of a base or preamble, then commands. */
-export type AofEvent = RdbEvent | AofPartEvent | CommandEvent | AnnotationEvent | AofTruncatedEvent;
+export type AofEvent = RdbEvent | AofPartEvent | AofPartEndEvent | CommandEvent | AnnotationEvent | AofTruncatedEvent;

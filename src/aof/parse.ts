@@ -44,6 +44,13 @@ export interface ParseAofOptions extends Omit<RdbDecoderOptions, 'afterEnd'> {
    * later than this (an `aofTruncated` event with reason `until` says where).
    */
   until?: number | null;
+  /**
+   * `'events'` (default): one `command` event per command. `'count'`: commands
+   * are checked (syntax, MULTI/EXEC) and counted but not yielded — the
+   * `aofPartEnd` event of each part has the count; annotations are still
+   * yielded. A verifier's mode; it cannot be combined with `until`.
+   */
+  commands?: 'events' | 'count';
 }
 
 const STAR = 0x2a;
@@ -73,7 +80,9 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
   const parts: readonly AofPartInput[] = isPartList(input) ? input : [{ name: null, role: 'single', source: input as ByteSource }];
   const strict = options.truncated === 'strict';
   const until = options.until ?? null;
-  const { truncated: _t, until: _u, ...decoderOptions } = options;
+  const { truncated: _t, until: _u, commands: _c, ...decoderOptions } = options;
+  const countOnly = options.commands === 'count';
+  if (countOnly && until !== null) throw new RdbkitError('USAGE', "parseAof: commands: 'count' cannot be combined with until");
   let ts: number | null = null;
 
   for (let pi = 0; pi < parts.length; pi++) {
@@ -89,7 +98,16 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
     let stopped = false;
     let batch: AofEvent[] = [];
 
-    const startResp = (base: number): AofReader => new AofReader(file, base, ts, strict);
+    const startResp = (base: number): AofReader => new AofReader(file, base, ts, strict, countOnly);
+    /** Command events yielded from this part. */
+    let yielded = 0;
+    const partEnd = (offset: number): AofEvent => ({
+      type: 'aofPartEnd',
+      file,
+      commands: countOnly ? ((reader as AofReader | null)?.commands ?? 0) : yielded,
+      counted: countOnly,
+      offset,
+    });
 
     /** Moves what the RESP reader has into `batch`; false once `until` stops the run. */
     const drainReader = (r: AofReader): boolean => {
@@ -97,8 +115,10 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
       while ((ev = r.read()) !== undefined) {
         if (until !== null && ev.type === 'annotation' && ev.ts !== null && ev.ts > until) {
           batch.push({ type: 'aofTruncated', file, offset: ev.offset, size: null, reason: 'until' });
+          batch.push(partEnd(ev.offset));
           return false;
         }
+        if (ev.type === 'command') yielded++;
         batch.push(ev);
       }
       ts = r.ts;
@@ -201,6 +221,9 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
           }
           batch.push({ type: 'aofTruncated', file, offset: e.validUpTo, size: e.size, reason: e.reason ?? 'eof' });
         }
+        batch.push(partEnd(e.broken ? e.validUpTo : e.size));
+      } else {
+        batch.push(partEnd(tailAt < 0 ? 0 : tailAt + trailing));
       }
       if (batch.length > 0) yield batch;
     } catch (e) {

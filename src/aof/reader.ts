@@ -179,6 +179,13 @@ export class AofReader {
   private outIndex = 0;
   /** Commands of an open MULTI block, released at its EXEC. */
   private held: CommandEvent[] | null = null;
+  private inMulti = false;
+  /** Commands in the open MULTI block (MULTI included). */
+  private heldCount = 0;
+  /** Commands read and released (a MULTI block's at its EXEC), whether yielded or only counted. */
+  commands = 0;
+  /** Count commands without yielding them (checking only). */
+  private readonly countOnly: boolean;
   private multiAt = 0;
   private validEnd: number;
   private db = 0;
@@ -193,8 +200,10 @@ export class AofReader {
    * @param base   file offset of the first byte pushed (after an RDB preamble)
    * @param ts     the `#TS` time already in force (from an earlier part)
    * @param strict nested MULTI / EXEC without MULTI are errors (as in redis-check-aof) instead of commands passed on (as redis-server loads them)
+   * @param countOnly check and count commands (`commands`) without yielding them; annotations are still yielded
    */
-  constructor(file: string | null, base = 0, ts: number | null = null, strict = false) {
+  constructor(file: string | null, base = 0, ts: number | null = null, strict = false, countOnly = false) {
+    this.countOnly = countOnly;
     this.file = file;
     this.base = base;
     this.validEnd = base;
@@ -400,7 +409,7 @@ export class AofReader {
         this.pos = p;
         const ts = annotationTime(text);
         if (ts !== null) this.ts = ts;
-        if (this.held === null) this.validEnd = this.base + p;
+        if (!this.inMulti) this.validEnd = this.base + p;
         this.out.push({ type: 'annotation', text, ts, file: this.file, offset: this.base + start, end: this.base + p });
         if (this.bridgeRest !== null && p > this.bridgeRest.length) return;
       } else {
@@ -423,31 +432,40 @@ export class AofReader {
     }
     const offset = this.base + at;
     const end = this.base + to;
-    const ev = new AofCommand(this.db, this.file, offset, end, this.ts, b, at, argc);
+    const ev = this.countOnly ? null : new AofCommand(this.db, this.file, offset, end, this.ts, b, at, argc);
     if (n0 === 5 && isWordAt(b, a0, 'MULTI')) {
-      if (this.held !== null) {
+      if (this.inMulti) {
         if (this.strict) this.fail('AOF_FORMAT', 'MULTI inside MULTI', offset);
       } else {
-        this.held = [ev];
+        this.inMulti = true;
+        this.heldCount = 1;
+        if (ev !== null) this.held = [ev];
         this.multiAt = offset;
         return;
       }
     } else if (n0 === 4 && isWordAt(b, a0, 'EXEC')) {
-      if (this.held === null) {
+      if (!this.inMulti) {
         if (this.strict) this.fail('AOF_FORMAT', 'EXEC without MULTI', offset);
       } else {
-        for (const h of this.held) this.out.push(h);
+        if (ev !== null) {
+          for (const h of this.held!) this.out.push(h);
+          this.out.push(ev);
+        }
+        this.commands += this.heldCount + 1;
+        this.inMulti = false;
         this.held = null;
-        this.out.push(ev);
+        this.heldCount = 0;
         this.validEnd = end;
         return;
       }
     }
-    if (this.held !== null) {
-      this.held.push(ev);
+    if (this.inMulti) {
+      this.heldCount++;
+      if (ev !== null) this.held!.push(ev);
       return;
     }
-    this.out.push(ev);
+    if (ev !== null) this.out.push(ev);
+    this.commands++;
     this.validEnd = end;
   }
 
@@ -455,8 +473,8 @@ export class AofReader {
   ending(): AofEnding {
     const size = this.size;
     const midCommand = this.available > 0;
-    if (midCommand) return { broken: true, reason: 'eof', validUpTo: this.validEnd, faultAt: this.held !== null ? this.multiAt : this.offset, size };
-    if (this.held !== null) return { broken: true, reason: 'multi', validUpTo: this.validEnd, faultAt: this.multiAt, size };
+    if (midCommand) return { broken: true, reason: 'eof', validUpTo: this.validEnd, faultAt: this.inMulti ? this.multiAt : this.offset, size };
+    if (this.inMulti) return { broken: true, reason: 'multi', validUpTo: this.validEnd, faultAt: this.multiAt, size };
     return { broken: false, reason: null, validUpTo: size, faultAt: size, size };
   }
 }

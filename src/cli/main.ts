@@ -140,16 +140,19 @@ async function convert(
 
 async function collectInfo(input: string, o: { checksum?: boolean; future?: boolean; strict?: boolean }) {
   const src = await openAof(input);
-  const info = new InfoCollector(10, { commandStats: !o.strict });
+  const info = new InfoCollector();
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys);
   try {
     // Skip building values (module values excepted, to name their modules):
     // the structure is still decoded and validated.
     const skipAll = (k: { dataType: DataType }): boolean => k.dataType === 'module';
-    for await (const batch of parseAofBatches(src.parts, { ...decoderOptions(o), keyFilter: skipAll, truncated: o.strict ? 'strict' : 'load' })) {
+    // verify only counts commands (info tallies them by name and database).
+    const commands = o.strict ? 'count' : 'events';
+    for await (const batch of parseAofBatches(src.parts, { ...decoderOptions(o), keyFilter: skipAll, truncated: o.strict ? 'strict' : 'load', commands })) {
       for (const ev of batch) {
         if (ev.type === 'keySkipped' || ev.type === 'key' || ev.type === 'command') keys++;
+        else if (ev.type === 'aofPartEnd' && ev.counted) keys += ev.commands;
         else if (ev.type === 'aofTruncated') reportCut(ev, input);
         info.add(ev);
       }

@@ -117,15 +117,8 @@ export class InfoCollector {
   private readonly topN: number;
   private open: { db: number; key: Uint8Array; type: DataType; encoding: string; offset: number } | null = null;
 
-  private readonly commandStats: boolean;
-
-  /**
-   * @param topN how many of the largest keys to keep
-   * @param options `commandStats: false` counts AOF commands without tallying them by name and database (what `verify` needs)
-   */
-  constructor(topN = 10, options: { commandStats?: boolean } = {}) {
+  constructor(topN = 10) {
     this.topN = topN;
-    this.commandStats = options.commandStats ?? true;
   }
 
   private dbInfo(db: number): DbInfo {
@@ -137,6 +130,9 @@ export class InfoCollector {
     return d;
   }
 
+  /** Report names of encodings, by type byte and encoding (built once each). */
+  private readonly encNames: Array<Map<string, string> | undefined> = [];
+
   private countKey(db: number, type: DataType, rdbType: number, encoding: string, expireAt: number | null): void {
     const d = this.dbInfo(db);
     d.keys++;
@@ -146,7 +142,10 @@ export class InfoCollector {
       this.r.expires++;
     }
     this.r.types[type] = (this.r.types[type] ?? 0) + 1;
-    const enc = `${type}/${encoding} (type ${rdbType})`;
+    let byEnc = this.encNames[rdbType];
+    if (byEnc === undefined) byEnc = this.encNames[rdbType] = new Map();
+    let enc = byEnc.get(encoding);
+    if (enc === undefined) byEnc.set(encoding, (enc = `${type}/${encoding} (type ${rdbType})`));
     this.r.encodings[enc] = (this.r.encodings[enc] ?? 0) + 1;
   }
 
@@ -187,7 +186,6 @@ export class InfoCollector {
         const a = this.aof();
         part.commands++;
         a.commands++;
-        if (!this.commandStats) return;
         let name: string;
         if (ev instanceof AofCommand) name = ev.name;
         else {
@@ -213,6 +211,13 @@ export class InfoCollector {
         }
         return;
       }
+      case 'aofPartEnd':
+        if (ev.counted && ev.commands > 0) {
+          const part = this.aofPart();
+          part.commands += ev.commands;
+          this.aof().commands += ev.commands;
+        }
+        return;
       case 'aofTruncated':
         this.aofPart();
         this.aof().truncated = { file: ev.file, offset: ev.offset, size: ev.size, reason: ev.reason };

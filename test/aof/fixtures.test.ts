@@ -85,12 +85,23 @@ for (const name of ['multipart-rdb-ts', 'multipart-resp-ts', 'multipart-rdb']) {
         exp.parts.map((p: any) => ({ file: p.file, role: p.role, format: p.format })),
       );
       // Every event between two aofPart events belongs to the first one.
+      // Each part ends with an aofPartEnd counting its commands.
       let current: string | null = null;
+      let inPart = 0;
       for (const e of evs) {
-        if (e.type === 'aofPart') current = e.file;
-        else if (e.type === 'command' || e.type === 'annotation') expect(e.file).toBe(current);
-        else if (e.type !== 'aofTruncated') expect(current, `${e.type} event of the RDB base`).toBe(exp.parts[0].file);
+        if (e.type === 'aofPart') {
+          current = e.file;
+          inPart = 0;
+        } else if (e.type === 'command' || e.type === 'annotation') {
+          expect(e.file).toBe(current);
+          if (e.type === 'command') inPart++;
+        } else if (e.type === 'aofPartEnd') {
+          expect(e.file).toBe(current);
+          expect(e.commands, `commands of ${current}`).toBe(inPart);
+          expect(e.counted).toBe(false);
+        } else if (e.type !== 'aofTruncated') expect(current, `${e.type} event of the RDB base`).toBe(exp.parts[0].file);
       }
+      expect(evs.filter((e) => e.type === 'aofPartEnd').length).toBe(partEvents.length);
       expect(evs[0]!.type).toBe('aofPart');
       const want = wantFrom(parts.filter((p) => !isRdb(p.bytes)).map((p) => ({ file: p.file, bytes: p.bytes, start: 0 })));
       expect(gotCommands(evs)).toEqual(want.commands);

@@ -20,13 +20,14 @@ interface Outcome {
   error: string | null;
 }
 
-/** Collects events; parseAof's leading `aofPart` of a lone RDB is checked and left out. */
+/** Collects events; parseAof's `aofPart` / `aofPartEnd` around a lone RDB are checked and left out. */
 async function collect(it: AsyncIterable<AofEvent>): Promise<Outcome> {
   const events: AofEvent[] = [];
   let first = true;
   try {
     for await (const ev of it) {
       if (first && ev.type === 'aofPart') expect(ev).toEqual({ type: 'aofPart', file: null, role: 'single', format: 'rdb', offset: 0 });
+      else if (ev.type === 'aofPartEnd') expect(ev.commands).toBe(events.filter((e) => e.type === 'command').length);
       else events.push(ev);
       first = false;
     }
