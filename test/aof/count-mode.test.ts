@@ -5,7 +5,7 @@
  * per-part command counts and annotations, the same cut (load mode) and the
  * same error with the same ok_up_to (strict mode) as the event mode.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAof, RdbkitError, type AofPartInput, type ParseAofOptions } from '../../src/index.js';
