@@ -176,6 +176,8 @@ export class AofReader {
   private need = 1;
   private ended = false;
   private readonly out: AofReaderEvent[] = [];
+  /** The fault met while events read before it were still queued. */
+  private failed: unknown = null;
   private outIndex = 0;
   /** Commands of an open MULTI block, released at its EXEC. */
   private held: CommandEvent[] | null = null;
@@ -321,12 +323,20 @@ export class AofReader {
    */
   read(): AofReaderEvent | undefined {
     if (this.outIndex < this.out.length) return this.out[this.outIndex++];
+    if (this.failed !== null) throw this.failed;
     this.out.length = 0;
     this.outIndex = 0;
     while (this.out.length === 0) {
       if (this.available < this.need) return undefined;
       if (this.extraBytes > 0 && (this.bridgeRest !== null || this.buf.length - this.pos < this.need)) this.merge();
-      this.parse();
+      try {
+        this.parse();
+      } catch (e) {
+        // What was read before the fault is delivered first, however the input was split.
+        this.failed = e;
+        if (this.out.length > 0) break;
+        throw e;
+      }
       if (this.bridgeRest !== null && this.pos > this.bridgeRest.length) this.leaveBridge();
     }
     return this.out[this.outIndex++];

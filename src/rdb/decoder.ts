@@ -259,6 +259,8 @@ export class RdbDecoder extends ByteReader {
     } catch (e) {
       this.failed = this.wrapError(e);
       this.state = S_DONE;
+      // Events completed before the fault are delivered first, however the input was split.
+      if (this.qi < this.q.length) return this.q[this.qi++];
       throw this.failed;
     }
     return this.qi < this.q.length ? this.q[this.qi++] : undefined;
