@@ -43,6 +43,58 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /** Writes a non-negative safe integer's digits without making a string. */
+  protected digits(n: number): void {
+    if (n < 10) {
+      this.u8(0x30 + n);
+      return;
+    }
+    this.ensure(16);
+    const out = this.buf;
+    let len = 0;
+    for (let t = n; t >= 1; t = Math.floor(t / 10)) len++;
+    let p = this.pos + len;
+    this.pos = p;
+    while (n >= 1) {
+      const q = Math.floor(n / 10);
+      out[--p] = 0x30 + (n - q * 10);
+      n = q;
+    }
+  }
+
+  /**
+   * A finite double as the shortest decimal that reads back as the same
+   * double (what `String(v)` gives). Fast path, without making a string:
+   * values that are exactly k/1000 for an integer k, below 1e12. Division is
+   * correctly rounded, so "k/1000" reads back as `v`; no shorter decimal
+   * does, since it would also have at most 3 decimals, hence be some
+   * k'/1000, and distinct k'/1000 below 1e12 are distinct doubles.
+   */
+  protected double(v: number): void {
+    const a = v < 0 ? -v : v;
+    if (a < 1e12) {
+      const k = Math.round(a * 1000);
+      if (k / 1000 === a) {
+        if (v < 0) this.u8(0x2d);
+        const whole = Math.floor(k / 1000);
+        let frac = k - whole * 1000;
+        this.digits(whole);
+        if (frac !== 0) {
+          this.u8(0x2e);
+          let div = 100;
+          while (frac !== 0) {
+            const d = Math.floor(frac / div);
+            this.u8(0x30 + d);
+            frac -= d * div;
+            div /= 10;
+          }
+        }
+        return;
+      }
+    }
+    this.ascii(String(v));
+  }
+
   /** The bytes written so far (a copy). */
   result(): Uint8Array {
     return this.buf.slice(0, this.pos);

@@ -64,7 +64,7 @@ export class RespWriter extends ChunkedOutput {
   private open: KeyStartEvent | null = null;
   /** Pending batch of arguments after the command name and key. */
   /** Arguments of the batch being gathered (score strings are ASCII). */
-  private readonly batch: Array<Uint8Array | string> = [];
+  private readonly batch: Array<Uint8Array | string | number> = [];
   /** The input is a VALKEY file (type 22 means HASH_2). */
   private valkey = false;
   private batchSize = 0;
@@ -107,8 +107,42 @@ export class RespWriter extends ChunkedOutput {
     this.pos = p;
   }
 
-  /** One bulk string argument. */
-  private bulk(a: Uint8Array | string): void {
+  /**
+   * A score as a bulk string: the shortest decimal that reads back as the
+   * same double, formatted in place (room for the header first, then moved
+   * up behind it).
+   */
+  private bulkScore(v: number): void {
+    if (!Number.isFinite(v) || (v === 0 && 1 / v < 0)) {
+      this.bulk(RespWriter.score(v));
+      return;
+    }
+    this.ensure(48);
+    const start = this.pos;
+    const at = start + 8;
+    this.pos = at;
+    this.double(v);
+    const len = this.pos - at;
+    const buf = this.buf;
+    let p = start;
+    buf[p++] = 0x24;
+    if (len >= 10) buf[p++] = 0x30 + Math.floor(len / 10);
+    buf[p++] = 0x30 + (len % 10);
+    buf[p++] = 0x0d;
+    buf[p++] = 0x0a;
+    buf.copyWithin(p, at, at + len);
+    p += len;
+    buf[p++] = 0x0d;
+    buf[p++] = 0x0a;
+    this.pos = p;
+  }
+
+  /** One bulk string argument (a number: a score). */
+  private bulk(a: Uint8Array | string | number): void {
+    if (typeof a === 'number') {
+      this.bulkScore(a);
+      return;
+    }
     if (typeof a === 'string') {
       let ascii = true;
       for (let i = 0; i < a.length; i++) if (a.charCodeAt(i) > 0x7f) ascii = false;
@@ -189,9 +223,9 @@ export class RespWriter extends ChunkedOutput {
   }
 
   /** Adds a two-argument element (member and score, field and value). */
-  private add2(cmd: string, key: Uint8Array, a: Uint8Array | string, b: Uint8Array): void {
+  private add2(cmd: string, key: Uint8Array, a: Uint8Array | number, b: Uint8Array): void {
     this.batch.push(a, b);
-    this.batchSize += a.length + b.length;
+    this.batchSize += (typeof a === 'number' ? 24 : a.length) + b.length;
     if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.sendBatch(cmd, key);
   }
 
@@ -244,7 +278,7 @@ export class RespWriter extends ChunkedOutput {
   private zsetItems(key: Uint8Array, items: ZsetEntry[]): void {
     for (let i = 0; i < items.length; i++) {
       const e = items[i]!;
-      this.add2('ZADD', key, RespWriter.score(e[1]), e[0]);
+      this.add2('ZADD', key, e[1], e[0]);
     }
   }
 
