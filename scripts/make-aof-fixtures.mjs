@@ -27,13 +27,12 @@
  * The functions exported here are also used by the tests (test/aof/) to make
  * fresh directories at test time and to split RESP independently.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
-import { freePort, prng, quoteConfigValue } from './shared.mjs';
+import { launchRedis, prng, quoteConfigValue } from './shared.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'fixtures', 'aof');
@@ -166,11 +165,6 @@ export function readManifestSimple(text) {
 // ---------------------------------------------------------------------------
 // Server process
 
-const liveChildren = new Set();
-process.on('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-});
-
 /**
  * Starts redis-server with `config` in `dir` (created if needed). Resolves
  * to { port, dir, pid, client, log(), stop() }. Rejects with the server's log
@@ -198,67 +192,21 @@ export async function startServer(config, dir) {
       .map(([k, v]) => `${k} ${quoteConfigValue(v)}`)
       .join('\n') + '\n',
   );
-  let lastLog = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const child = spawn(REDIS_SERVER, [confPath, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    liveChildren.add(child);
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    let exited = false;
-    const exitPromise = new Promise((r) => child.once('exit', () => ((exited = true), r())));
-    child.once('error', (e) => {
-      log += `spawn error: ${e.message}\n`;
-      exited = true;
-    });
-    const deadline = Date.now() + 15_000;
-    let client = null;
-    while (!exited && Date.now() < deadline) {
-      const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        if ((await probe.ping()) === 'PONG') {
-          client = probe;
-          break;
-        }
-      } catch {
-        /* not up yet (or still loading) */
-      }
-      probe.disconnect();
-      await sleep(25);
-    }
-    if (client) {
-      client.options.maxRetriesPerRequest = 1;
-      return {
-        port,
-        dir,
-        pid: child.pid,
-        client,
-        log: () => log,
-        async stop(keepDir = !ownDir) {
-          client.disconnect();
-          if (!exited) child.kill('SIGTERM');
-          await Promise.race([exitPromise, sleep(5000)]);
-          if (!exited) child.kill('SIGKILL');
-          await exitPromise;
-          liveChildren.delete(child);
-          if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    if (!exited) child.kill('SIGKILL');
-    await exitPromise;
-    liveChildren.delete(child);
-    lastLog = log;
-    if (/Address already in use/.test(log)) continue;
+  let server;
+  try {
+    server = await launchRedis(REDIS_SERVER, confPath, { cwd: dir, readyMs: 15_000, pollMs: 25 });
+  } catch (err) {
     if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
-    const err = new Error(`redis-server did not start:\n${log}`);
-    err.log = log;
     throw err;
   }
-  throw new Error(`redis-server: no free port after 5 attempts\n${lastLog}`);
+  return {
+    ...server,
+    dir,
+    async stop(keepDir = !ownDir) {
+      await server.stop();
+      if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function waitFor(client, pred, what, ms = 20_000) {

@@ -69,13 +69,12 @@
  * `config`. Zset scores are JSON numbers, `-0` written as `-0`, infinities
  * as the strings "inf"/"-inf".
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
-import { freePort, quoteConfigValue } from './shared.mjs';
+import { launchRedis, quoteConfigValue } from './shared.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'fixtures');
@@ -90,14 +89,7 @@ const T0 = 1700000000000;
 // ---------------------------------------------------------------------------
 // Server process
 
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-
-const liveChildren = new Set();
-process.on('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-});
 
 /** Starts redis-server in a fresh temp dir with `config`; optional dump.rdb to load. */
 async function startServer(config, rdb) {
@@ -120,65 +112,23 @@ async function startServer(config, rdb) {
       .join('\n') + '\n',
   );
   if (rdb) fs.writeFileSync(path.join(dir, 'dump.rdb'), rdb);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const child = spawn(REDIS_SERVER, [path.join(dir, 'redis.conf'), '--port', String(port)], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    liveChildren.add(child);
-    let log = '';
-    child.stdout.on('data', (d) => (log += d));
-    child.stderr.on('data', (d) => (log += d));
-    let exited = false;
-    const exitPromise = new Promise((r) => child.once('exit', () => ((exited = true), r())));
-    child.once('error', (e) => {
-      log += `spawn error: ${e.message}\n`;
-      exited = true;
-    });
-    const deadline = Date.now() + 10_000;
-    let client = null;
-    while (!exited && Date.now() < deadline) {
-      const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        if ((await probe.ping()) === 'PONG') {
-          client = probe;
-          break;
-        }
-      } catch {
-        /* not up yet */
-      }
-      probe.disconnect();
-      await sleep(30);
-    }
-    if (client) {
-      client.options.maxRetriesPerRequest = 1;
-      return {
-        port,
-        dir,
-        client,
-        log: () => log,
-        async stop() {
-          client.disconnect();
-          child.kill('SIGTERM');
-          await Promise.race([exitPromise, sleep(5000)]);
-          if (!exited) child.kill('SIGKILL');
-          await exitPromise;
-          liveChildren.delete(child);
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    }
-    child.kill('SIGKILL');
-    await exitPromise;
-    liveChildren.delete(child);
-    if (/Address already in use/.test(log)) continue;
+  let server;
+  try {
+    server = await launchRedis(REDIS_SERVER, path.join(dir, 'redis.conf'), { cwd: dir, readyMs: 10_000, pollMs: 30 });
+  } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`redis-server did not start:\n${log}`);
+    throw err;
   }
-  throw new Error('redis-server: no free port after 5 attempts');
+  return {
+    port: server.port,
+    dir,
+    client: server.client,
+    log: server.log,
+    async stop() {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // Small helpers shared by the fixture script, the benchmark and the tests.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 
 /** A loopback port that was free a moment ago (bind 0, read, close). */
 export function freePort() {
@@ -36,4 +38,87 @@ export function prng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** redis-server processes started by launchRedis and not yet stopped; killed when Node exits. */
+const liveChildren = new Set();
+let exitHookInstalled = false;
+
+/**
+ * Runs `server` (a redis-server binary) on `confPath` with `cwd` on a free
+ * loopback port (up to 5 ports while the port is taken) and waits up to
+ * `readyMs` for PING, polling every `pollMs`. Resolves to
+ * { port, pid, client, log(), stop() }; stop() disconnects and ends the
+ * process. Rejects with an Error carrying the server's output in `.log` when
+ * the server does not come up.
+ */
+export async function launchRedis(server, confPath, { cwd, readyMs, pollMs }) {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const child of liveChildren) child.kill('SIGKILL');
+    });
+  }
+  let lastLog = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn(server, [confPath, '--port', String(port)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    liveChildren.add(child);
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    let exited = false;
+    const exitPromise = new Promise((r) => child.once('exit', () => ((exited = true), r())));
+    child.once('error', (e) => {
+      log += `spawn error: ${e.message}\n`;
+      exited = true;
+    });
+    const deadline = Date.now() + readyMs;
+    let client = null;
+    while (!exited && Date.now() < deadline) {
+      const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        if ((await probe.ping()) === 'PONG') {
+          client = probe;
+          break;
+        }
+      } catch {
+        /* not up yet (or still loading) */
+      }
+      probe.disconnect();
+      await sleep(pollMs);
+    }
+    if (client) {
+      client.options.maxRetriesPerRequest = 1;
+      return {
+        port,
+        pid: child.pid,
+        client,
+        log: () => log,
+        async stop() {
+          client.disconnect();
+          if (!exited) child.kill('SIGTERM');
+          await Promise.race([exitPromise, sleep(5000)]);
+          if (!exited) child.kill('SIGKILL');
+          await exitPromise;
+          liveChildren.delete(child);
+        },
+      };
+    }
+    if (!exited) child.kill('SIGKILL');
+    await exitPromise;
+    liveChildren.delete(child);
+    lastLog = log;
+    if (/Address already in use/.test(log)) continue;
+    const err = new Error(`redis-server did not start:\n${log}`);
+    err.log = log;
+    throw err;
+  }
+  const err = new Error(`redis-server: no free port after 5 attempts\n${lastLog}`);
+  err.log = lastLog;
+  throw err;
 }
