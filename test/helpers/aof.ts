@@ -204,10 +204,10 @@ export function sampleCuts(bytes: Buffer, seed: number, extra = 4): number[] {
   return [...out].filter((k) => k >= 0 && k < bytes.length).sort((a, b) => a - b);
 }
 
-/** What redis-server 7.0 loads from a broken dir (or null when it refuses), and its log. */
-export async function serverOnAofDir(dir: string): Promise<{ truth: ServerTruth | null; log: string }> {
+/** What a redis-server started by `start` loads (or null when it refuses), and its log. */
+async function truthOrRefusal(start: () => Promise<RedisHandle>): Promise<{ truth: ServerTruth | null; log: string }> {
   try {
-    const s = await startOnAofDir(dir);
+    const s = await start();
     try {
       return { truth: await serverTruth(s.client), log: s.log() };
     } finally {
@@ -219,18 +219,13 @@ export async function serverOnAofDir(dir: string): Promise<{ truth: ServerTruth 
   }
 }
 
-export async function serverOnLegacyAof(file: string): Promise<{ truth: ServerTruth | null; log: string }> {
-  try {
-    const s = await startOnLegacyAof(file);
-    try {
-      return { truth: await serverTruth(s.client), log: s.log() };
-    } finally {
-      await s.stop();
-    }
-  } catch (err) {
-    if (err instanceof RedisStartError) return { truth: null, log: err.log };
-    throw err;
-  }
+/** What redis-server 7.0 loads from a broken dir (or null when it refuses), and its log. */
+export function serverOnAofDir(dir: string): Promise<{ truth: ServerTruth | null; log: string }> {
+  return truthOrRefusal(() => startOnAofDir(dir));
+}
+
+export function serverOnLegacyAof(file: string): Promise<{ truth: ServerTruth | null; log: string }> {
+  return truthOrRefusal(() => startOnLegacyAof(file));
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

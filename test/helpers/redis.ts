@@ -412,7 +412,11 @@ async function exitedWithin(exited: Promise<void>, ms: number): Promise<boolean>
   }
 }
 
-async function createServer(opts: StartRedisOptions, rdb?: Uint8Array): Promise<RedisServer> {
+/**
+ * Starts a fresh server in a new temp directory, filled first by `prepare(dir)`
+ * when given; the directory is removed on stop (also when the start fails).
+ */
+async function createServer(opts: StartRedisOptions, prepare?: (dir: string) => Promise<void> | void): Promise<RedisServer> {
   if (redisServerPath === null) {
     if (redisRequired) throw new Error(REQUIRED_MESSAGE);
     warnSkipped();
@@ -424,11 +428,11 @@ async function createServer(opts: StartRedisOptions, rdb?: Uint8Array): Promise<
     ([k, v]) => `${k} ${quoteConfigValue(v)}`,
   );
   await writeFile(confPath, lines.join('\n') + '\n');
-  if (rdb !== undefined) await writeFile(path.join(dir, 'dump.rdb'), rdb);
   const server = new RedisServer(dir, confPath, opts.args ?? [], opts.timeoutMs ?? 10_000);
   live.add(server);
   scopes.at(-1)?.add(server);
   try {
+    await prepare?.(dir);
     await server.start();
   } catch (err) {
     await server.stop();
@@ -456,7 +460,10 @@ export function startRedisWithRdb(
   config?: Record<string, string>,
   opts: Omit<StartRedisOptions, 'config'> = {},
 ): Promise<RedisHandle> {
-  return createServer(config === undefined ? opts : { ...opts, config }, rdb);
+  return createServer(
+    config === undefined ? opts : { ...opts, config },
+    rdb === undefined ? undefined : (dir) => writeFile(path.join(dir, 'dump.rdb'), rdb),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -689,26 +696,5 @@ export async function startRedisPrepared(
   prepare: (dir: string) => Promise<void> | void,
   opts: StartRedisOptions = {},
 ): Promise<RedisHandle> {
-  if (redisServerPath === null) {
-    if (redisRequired) throw new Error(REQUIRED_MESSAGE);
-    warnSkipped();
-    throw new Error(SKIP_MESSAGE);
-  }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rdbkit-redis-'));
-  const confPath = path.join(dir, 'redis.conf');
-  const lines = [...BASE_CONFIG, ['dir', dir] as [string, string], ...Object.entries(opts.config ?? {})].map(
-    ([k, v]) => `${k} ${quoteConfigValue(v)}`,
-  );
-  await writeFile(confPath, lines.join('\n') + '\n');
-  const server = new RedisServer(dir, confPath, opts.args ?? [], opts.timeoutMs ?? 10_000);
-  live.add(server);
-  scopes.at(-1)?.add(server);
-  try {
-    await prepare(dir);
-    await server.start();
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
-  return server;
+  return createServer(opts, prepare);
 }
