@@ -23,3 +23,22 @@ export function streamed(ev: KeyEvent, per: number): RdbEvent[] {
   out.push({ type: 'keyEnd', offset: 0, end, db: ev.db, key: ev.key, dataType: ev.dataType, stream });
   return out;
 }
+
+/** A writer with the push interface of the library's writers (write, take, end). */
+export interface PushWriter<E> {
+  write(ev: E): void;
+  take(): Uint8Array[];
+  end(): void;
+}
+
+/** Feeds `events` through `w`, taking its output after each write and after end; returns all of it. */
+export function runWriter<E>(w: PushWriter<E>, events: Iterable<E>): Buffer {
+  const parts: Uint8Array[] = [];
+  for (const ev of events) {
+    w.write(ev);
+    parts.push(...w.take());
+  }
+  w.end();
+  parts.push(...w.take());
+  return Buffer.concat(parts);
+}

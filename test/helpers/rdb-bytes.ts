@@ -4,12 +4,13 @@
  * the decoder; only the record offsets come from decoded events. Also runs
  * events through the RDB writer and compares keys by their logical content.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { listCorpusFiles, repoRoot } from './corpus.js';
+import { runWriter } from './events.js';
 import { RdbDecoder, type RdbDecoderOptions } from '../../src/rdb/decoder.js';
 import { RdbWriter, type RdbWriterOptions } from '../../src/writers/rdb.js';
-import type { KeyEvent, RdbEvent } from '../../src/events.js';
+import type { HeaderEvent, KeyEvent, RdbEvent } from '../../src/events.js';
 
 /** Offset just after the RDB string (STR) that starts at `at`. */
 export function skipStr(file: Uint8Array, at: number): number {
@@ -75,15 +76,7 @@ export function decodeInChunks(bytes: Uint8Array, chunk: number, options: RdbDec
 
 /** Runs events through an RdbWriter and returns the file. */
 export function writeRdb(events: Iterable<RdbEvent>, options: RdbWriterOptions = {}): Uint8Array {
-  const w = new RdbWriter(options);
-  const parts: Uint8Array[] = [];
-  for (const ev of events) {
-    w.write(ev);
-    parts.push(...w.take());
-  }
-  w.end();
-  parts.push(...w.take());
-  return new Uint8Array(Buffer.concat(parts));
+  return new Uint8Array(runWriter(new RdbWriter(options), events));
 }
 
 /** Lower-case hex of bytes. */
@@ -107,4 +100,29 @@ export function dumpFiles(): Array<{ name: string; path: string }> {
     ...readdirSync(fixtures).filter((f) => f.endsWith('.rdb')).map((f) => ({ name: `fixtures/${f}`, path: path.join(fixtures, f) })),
     ...listCorpusFiles().filter((f) => f.rel.endsWith('.rdb')).map((f) => ({ name: f.rel, path: f.path })),
   ];
+}
+
+export interface DecodedDump {
+  name: string;
+  path: string;
+  bytes: Uint8Array;
+  /** Its events, decoded in chunks with raw values and without checking the checksum. */
+  events: RdbEvent[];
+  header: HeaderEvent;
+}
+
+/** The `dumpFiles()` that decode (corrupt, future and module-parser corpus files are left out). */
+export function decodableDumps(): DecodedDump[] {
+  const out: DecodedDump[] = [];
+  for (const f of dumpFiles()) {
+    const bytes = new Uint8Array(readFileSync(f.path));
+    let events: RdbEvent[];
+    try {
+      events = decodeInChunks(bytes, 0, { verifyChecksum: false, rawValues: true });
+    } catch {
+      continue; // corrupt, future and module-parser corpus files
+    }
+    out.push({ ...f, bytes, events, header: events[0] as HeaderEvent });
+  }
+  return out;
 }

@@ -8,10 +8,20 @@ import fc from 'fast-check';
 import { JsonlWriter, RdbkitError, writeJsonl } from '../../src/index.js';
 import { isUtf8, utf8Check } from '../../src/writers/jsonl.js';
 import type { HashEntry, KeyEvent, RdbEvent, StreamEntry, StreamGroup, StreamValue, ZsetEntry } from '../../src/events.js';
-import { streamed } from '../helpers/events.js';
+import { runWriter, streamed } from '../helpers/events.js';
 
 const te = new TextEncoder();
 const u = (s: string): Uint8Array => te.encode(s);
+const strict = new TextDecoder('utf-8', { fatal: true });
+/** Whether TextDecoder's strict (fatal) UTF-8 accepts the bytes: the independent judge of UTF-8. */
+const decodes = (b: Uint8Array): boolean => {
+  try {
+    strict.decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 function key(dataType: KeyEvent['dataType'], k: string | Uint8Array, value: unknown, extra: Partial<KeyEvent> = {}): KeyEvent {
   return {
@@ -22,15 +32,7 @@ function key(dataType: KeyEvent['dataType'], k: string | Uint8Array, value: unkn
 }
 
 function write(events: RdbEvent[], opts: ConstructorParameters<typeof JsonlWriter>[0] = {}): string {
-  const w = new JsonlWriter(opts);
-  const out: Uint8Array[] = [];
-  for (const e of events) {
-    w.write(e);
-    out.push(...w.take());
-  }
-  w.end();
-  out.push(...w.take());
-  return Buffer.concat(out).toString('utf8');
+  return runWriter(new JsonlWriter(opts), events).toString('utf8');
 }
 
 
@@ -93,19 +95,10 @@ describe('key records', () => {
   });
 
   it('byte strings survive exactly, whatever they hold (property)', () => {
-    const strict = new TextDecoder('utf-8', { fatal: true });
-    const isUtf8 = (b: Uint8Array): boolean => {
-      try {
-        strict.decode(b);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'binary' }).map(u)), { minLength: 1, maxLength: 6 }), (parts) => {
         const rec = JSON.parse(write([key('list', parts[0]!, parts.slice(1))]));
-        const allText = parts.every(isUtf8);
+        const allText = parts.every(decodes);
         expect(rec.bytes === 'base64').toBe(!allText);
         const dec = (s: string): Buffer => (allText ? Buffer.from(s, 'utf8') : Buffer.from(s, 'base64'));
         expect(dec(rec.key).equals(Buffer.from(parts[0]!))).toBe(true);
@@ -198,15 +191,6 @@ describe('meta records', () => {
 // ---------------------------------------------------------------------------
 // Byte handling against independent implementations
 
-const strict = new TextDecoder('utf-8', { fatal: true });
-const decodes = (b: Uint8Array): boolean => {
-  try {
-    strict.decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-};
 /** One byte per char (latin1). */
 const raw = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
