@@ -6,10 +6,9 @@
  */
 import { cpSync, readFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   aofFixtures,
-  cleanupTemp,
   expectSameTruth,
   loadResp,
   okUpToOf,
@@ -18,15 +17,12 @@ import {
   sampleCuts,
   serverOnLegacyAof,
   tempDir,
+  useLoadTarget,
 } from '../helpers/aof.js';
-import { describeRedis, startRedis, type RedisHandle } from '../helpers/redis.js';
+import { describeRedis } from '../helpers/redis.js';
 
 describeRedis('legacy single-file RDB-preamble AOF, cut', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   it('legacy single-file preamble AOF cut in its tail and in its RDB', { timeout: 60_000 }, async () => {
     const file = path.join(aofFixtures, 'legacy-preamble.aof');
@@ -48,7 +44,7 @@ describeRedis('legacy single-file RDB-preamble AOF, cut', () => {
       expect(server.truth, `${what}: redis-server loads it\n${server.log}`).not.toBeNull();
       const resp = rdbkit(['resp', cut]);
       expect(resp.code, resp.stderr).toBe(0);
-      expectSameTruth(await loadResp(target, resp.stdout, what), server.truth!, what);
+      expectSameTruth(await loadResp(target(), resp.stdout, what), server.truth!, what);
     }
     for (const k of [10, Math.floor(exp.rdb_size / 2), exp.rdb_size - 1]) {
       const what = `legacy-preamble.aof cut at ${k} (inside the RDB preamble)`;

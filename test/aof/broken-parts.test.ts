@@ -11,33 +11,27 @@
  */
 import { appendFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
 import {
   aofFixtures,
-  cleanupTemp,
   copyDir,
   expectSameTruth,
   loadResp,
   manifestOf,
   okUpToOf,
-  pipeInto,
   rdbkit,
   redisCheckAof,
-  resetServer,
+  replayResp,
   serverOnAofDir,
   serverOnLegacyAof,
-  serverTruth,
   tempDir,
+  useLoadTarget,
 } from '../helpers/aof.js';
-import { describeRedis, startRedis, type RedisHandle } from '../helpers/redis.js';
+import { describeRedis } from '../helpers/redis.js';
 
 describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   it('a cut NON-last part: redis-server refuses to start, rdbkit fails naming the file', { timeout: 60_000 }, async () => {
     for (const name of ['multipart-rdb-ts', 'multipart-resp-ts']) {
@@ -119,9 +113,8 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
       expect(server.truth, `${what}: redis-server loads it\n${server.log}`).not.toBeNull();
       const resp = rdbkit(['resp', dir]);
       expect(resp.code, resp.stderr).toBe(0);
-      await resetServer(target);
-      pipeInto(target.port, resp.stdout); // the stray EXEC is an error reply there too
-      expectSameTruth(await serverTruth(target.client), server.truth!, what);
+      // the stray EXEC is an error reply there too
+      expectSameTruth((await replayResp(target(), resp.stdout)).truth, server.truth!, what);
     }
   });
   it('a `#` annotation line longer than the loaders read (1023 bytes with its CRLF): verify = redis-check-aof, refused like redis-server', async () => {
@@ -144,7 +137,7 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
         expect(resp.code, `${what}: redis-server refuses the directory\n${resp.stderr}`).toBe(1);
       } else {
         expect(resp.code, resp.stderr).toBe(0);
-        expectSameTruth(await loadResp(target, resp.stdout, what), server.truth, what);
+        expectSameTruth(await loadResp(target(), resp.stdout, what), server.truth, what);
       }
     }
   });
@@ -174,7 +167,7 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
           expect(resp.code, `${what}: redis-server refuses it\n${server.log.slice(-500)}\n--- rdbkit ---\n${resp.stderr}`).toBe(1);
         } else {
           expect(resp.code, `${what}: redis-server loads it\n${resp.stderr}`).toBe(0);
-          expectSameTruth(await loadResp(target, resp.stdout, what), server.truth, what);
+          expectSameTruth(await loadResp(target(), resp.stdout, what), server.truth, what);
         }
         expect(server.truth === null, `${what}: redis-server refuses exactly the RDB base`).toBe(baseIsRdb);
       }

@@ -12,11 +12,10 @@
  */
 import { appendFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readAofDir } from '../../scripts/make-aof-fixtures.mjs';
 import {
   aofFixtures,
-  cleanupTemp,
   copyDir,
   expectSameTruth,
   loadResp,
@@ -26,15 +25,12 @@ import {
   redisCheckAof,
   sampleCuts,
   serverOnAofDir,
+  useLoadTarget,
 } from '../helpers/aof.js';
-import { describeRedis, startRedis, type RedisHandle } from '../helpers/redis.js';
+import { describeRedis } from '../helpers/redis.js';
 
 describeRedis('broken last part: rdbkit verify = redis-check-aof, rdbkit resp = what redis-server loads', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   /** Checks one broken directory `dir` (its last part already damaged). */
   async function judge(dir: string, what: string): Promise<void> {
@@ -55,7 +51,7 @@ describeRedis('broken last part: rdbkit verify = redis-check-aof, rdbkit resp = 
     const resp = rdbkit(['resp', dir]);
     expect(resp.code, `${what}: ${resp.stderr}`).toBe(0);
     if (check.status !== 0) expect(resp.stderr, `${what}: a warning on stderr`).not.toBe('');
-    expectSameTruth(await loadResp(target, resp.stdout, what), server.truth!, what);
+    expectSameTruth(await loadResp(target(), resp.stdout, what), server.truth!, what);
   }
 
   for (const [name, seed] of [

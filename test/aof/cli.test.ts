@@ -18,8 +18,9 @@ import {
   redisCheckAof,
   redisCheckAofPath,
   tempDir,
-  wantFrom,
   type WantCommand,
+  wantFrom,
+  wantFromRespParts,
 } from '../helpers/aof.js';
 import { corpusDir } from '../helpers/corpus.js';
 
@@ -32,7 +33,6 @@ function lines(out: Buffer): any[] {
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
 }
 
-const isRdb = (b: Buffer) => b.subarray(0, 5).toString('latin1') === 'REDIS';
 const validUtf8 = (b: Buffer) => Buffer.from(b.toString('utf8'), 'utf8').equals(b);
 
 /** The JSON record the contract asks for, from a splitter command. */
@@ -46,7 +46,7 @@ function record(c: WantCommand): any {
 
 function wantRecords(dir: string): any[] {
   const { parts } = readAofDir(dir);
-  return wantFrom(parts.filter((p) => !isRdb(p.bytes)).map((p) => ({ file: p.file, bytes: p.bytes, start: 0 }))).commands.map(record);
+  return wantFromRespParts(parts).commands.map(record);
 }
 
 function keysRead(dir: string): number | null {
@@ -193,7 +193,7 @@ describe('rdbkit verify / info / rdb on AOF inputs', () => {
     const out = r.stdout.toString();
     const { parts } = readAofDir(dir);
     for (const p of parts) expect(out).toContain(p.file);
-    const want = wantFrom(parts.filter((p) => !isRdb(p.bytes)).map((p) => ({ file: p.file, bytes: p.bytes, start: 0 })));
+    const want = wantFromRespParts(parts);
     expect(out).toMatch(new RegExp(`\\b${want.commands.length}\\b`));
     const ts = want.annotations.map((a) => a.ts).filter((t): t is number => t !== null);
     expect(out).toContain(String(Math.min(...ts)));

@@ -24,7 +24,7 @@ import { parseAof, RdbkitError } from '../../src/index.js';
 import type { AofEvent } from '../../src/index.js';
 import { splitResp } from '../../scripts/make-aof-fixtures.mjs';
 import { prng } from '../../scripts/shared.mjs';
-import { cleanupTemp, normEvent, redisCheckAof, redisCheckAofPath, tempDir } from '../helpers/aof.js';
+import { chunks, cleanupTemp, collectAll, normEvent, redisCheckAof, redisCheckAofPath, tempDir } from '../helpers/aof.js';
 import { corpusDir, listCorpusFiles } from '../helpers/corpus.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -48,18 +48,8 @@ const text = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 const norm = normEvent;
 
-async function collect(input: Parameters<typeof parseAof>[0], options: Parameters<typeof parseAof>[1] = {}): Promise<AofEvent[]> {
-  const out: AofEvent[] = [];
-  for await (const ev of parseAof(input, options)) out.push(ev);
-  return out;
-}
-
-function* chunks(bytes: Uint8Array, next: () => number): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; ) {
-    const n = Math.max(1, next());
-    yield bytes.slice(i, i + n);
-    i += n;
-  }
+function collect(input: Parameters<typeof parseAof>[0], options: Parameters<typeof parseAof>[1] = {}): Promise<AofEvent[]> {
+  return collectAll(parseAof(input, options));
 }
 
 const commandsOf = (evs: AofEvent[]) => evs.filter((e): e is Extract<AofEvent, { type: 'command' }> => e.type === 'command');

@@ -19,15 +19,20 @@ import { readAofDir } from '../../scripts/make-aof-fixtures.mjs';
 import { prng } from '../../scripts/shared.mjs';
 import {
   aofFixtures,
+  chunks,
   cleanupTemp,
+  collectAll,
   copyDir,
+  expectedOf,
+  isRdb,
   manifestOf,
   normEvent,
   redisCheckAof,
   redisCheckAofPath,
   tempDir,
-  wantFrom,
   type WantCommand,
+  wantFrom,
+  wantFromRespParts,
 } from '../helpers/aof.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -35,22 +40,7 @@ type Part = { name: string | null; role: 'base' | 'incr' | 'single'; source: any
 
 const norm = normEvent;
 
-async function collect(gen: AsyncIterable<AofEvent>): Promise<AofEvent[]> {
-  const out: AofEvent[] = [];
-  for await (const ev of gen) out.push(ev);
-  return out;
-}
-
-function* chunks(bytes: Uint8Array, next: () => number): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; ) {
-    const n = Math.max(1, next());
-    yield bytes.slice(i, i + n);
-    i += n;
-  }
-}
-
-const expectedOf = (name: string): any => JSON.parse(readFileSync(path.join(aofFixtures, `${name}.expected.json`), 'utf8'));
-const isRdb = (b: Buffer) => b.subarray(0, 5).toString('latin1') === 'REDIS';
+const collect = (gen: AsyncIterable<AofEvent>): Promise<AofEvent[]> => collectAll(gen);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 const gotCommands = (evs: AofEvent[]): WantCommand[] =>
@@ -103,7 +93,7 @@ for (const name of ['multipart-rdb-ts', 'multipart-resp-ts', 'multipart-rdb']) {
       }
       expect(evs.filter((e) => e.type === 'aofPartEnd').length).toBe(partEvents.length);
       expect(evs[0]!.type).toBe('aofPart');
-      const want = wantFrom(parts.filter((p) => !isRdb(p.bytes)).map((p) => ({ file: p.file, bytes: p.bytes, start: 0 })));
+      const want = wantFromRespParts(parts);
       expect(gotCommands(evs)).toEqual(want.commands);
       expect(gotAnnotations(evs)).toEqual(want.annotations);
       expect(evs.filter((e) => e.type === 'aofTruncated')).toEqual([]);

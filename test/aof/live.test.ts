@@ -10,10 +10,9 @@
  */
 import { cpSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
 import {
-  cleanupTemp,
   expectSameTruth,
   loadResp,
   manifestOf,
@@ -21,11 +20,12 @@ import {
   rdbkit,
   redisCheckAof,
   serverOnAofDir,
+  type ServerTruth,
   serverTruth,
   tempDir,
-  type ServerTruth,
+  useLoadTarget,
 } from '../helpers/aof.js';
-import { describeRedis, startRedis, startRedisPrepared, type RedisHandle } from '../helpers/redis.js';
+import { describeRedis, startRedisPrepared, type RedisHandle } from '../helpers/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,11 +66,7 @@ async function liveDir(
 }
 
 describeRedis('AOF directories written during the test', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   it('appendfilename with spaces and quotes: the manifest quotes the names; rdbkit reads them', async () => {
     const { dir, truth } = await liveDir(
@@ -92,7 +88,7 @@ describeRedis('AOF directories written during the test', () => {
     expect(v.code, v.stderr).toBe(0);
     const r = rdbkit(['resp', dir]);
     expect(r.code, r.stderr).toBe(0);
-    expectSameTruth(await loadResp(target, r.stdout, 'quoted names'), truth, 'quoted names');
+    expectSameTruth(await loadResp(target(), r.stdout, 'quoted names'), truth, 'quoted names');
   });
 
   it('huge values in the base and huge single commands in the INCR part; then cut inside the huge bulk', { timeout: 60_000 }, async () => {
@@ -123,7 +119,7 @@ describeRedis('AOF directories written during the test', () => {
     for (const args of [['resp', dir], ['resp', '--restore', dir]]) {
       const r = rdbkit(args);
       expect(r.code, r.stderr).toBe(0);
-      expectSameTruth(await loadResp(target, r.stdout, args.join(' ')), truth, args.join(' '));
+      expectSameTruth(await loadResp(target(), r.stdout, args.join(' ')), truth, args.join(' '));
     }
     const last = readAofDir(dir).parts.at(-1)!;
     const bigCmd = splitResp(last.bytes).commands.find((c) => c.args[1]?.toString() === 'big:incr')!;
@@ -140,7 +136,7 @@ describeRedis('AOF directories written during the test', () => {
       expect(server.truth, server.log).not.toBeNull();
       const r = rdbkit(['resp', cut]);
       expect(r.code, r.stderr).toBe(0);
-      expectSameTruth(await loadResp(target, r.stdout, `cut at ${k}`), server.truth!, `cut at ${k}`);
+      expectSameTruth(await loadResp(target(), r.stdout, `cut at ${k}`), server.truth!, `cut at ${k}`);
     }
   });
 });

@@ -8,30 +8,29 @@
  */
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { makeAofDir, readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
 import {
   aofFixtures,
-  cleanupTemp,
   copyDir,
+  expectedOf,
   expectSameTruth,
   loadResp,
   manifestOf,
-  pipeInto,
   rdbkit,
   redisCheckAof,
-  resetServer,
-  serverTruth,
+  replayResp,
+  serverOnLegacyAof,
+  type ServerTruth,
   startOnAofDir,
   startOnLegacyAof,
   tempDir,
-  type ServerTruth,
+  truthOfServer,
+  useLoadTarget,
 } from '../helpers/aof.js';
 import { listCorpusFiles } from '../helpers/corpus.js';
-import { describeRedis, RedisStartError, startRedis, type RedisHandle } from '../helpers/redis.js';
+import { describeRedis } from '../helpers/redis.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const expectedOf = (name: string): any => JSON.parse(readFileSync(path.join(aofFixtures, `${name}.expected.json`), 'utf8'));
 
 interface Input {
   label: string;
@@ -53,34 +52,25 @@ const fixtureInputs: Input[] = [
 ];
 
 describeRedis('rdbkit resp <AOF> | redis-cli --pipe rebuilds what the writing server held', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   for (const inp of fixtureInputs) {
     it(`fixture ${inp.label}: plain commands`, async () => {
       const r = rdbkit(['resp', inp.input]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toMatch(/truncat/i);
-      expectSameTruth(await loadResp(target, r.stdout, inp.label), inp.truth(), inp.label);
+      expectSameTruth(await loadResp(target(), r.stdout, inp.label), inp.truth(), inp.label);
     });
     it(`fixture ${inp.label}: --restore`, async () => {
       const r = rdbkit(['resp', '--restore', inp.input]);
       expect(r.code, r.stderr).toBe(0);
-      expectSameTruth(await loadResp(target, r.stdout, inp.label), inp.truth(), `${inp.label} --restore`);
+      expectSameTruth(await loadResp(target(), r.stdout, inp.label), inp.truth(), `${inp.label} --restore`);
     });
   }
 
   it('the fixture directories load in redis-server 7.0 into the recorded data (sanity of the fixtures)', async () => {
     for (const name of ['multipart-rdb-ts', 'multipart-resp-ts', 'multipart-rdb']) {
-      const s = await startOnAofDir(path.join(aofFixtures, name));
-      try {
-        expectSameTruth(await serverTruth(s.client), expectedOf(name), name);
-      } finally {
-        await s.stop();
-      }
+      expectSameTruth((await truthOfServer(startOnAofDir(path.join(aofFixtures, name)))).truth, expectedOf(name), name);
     }
   });
 
@@ -91,7 +81,7 @@ describeRedis('rdbkit resp <AOF> | redis-cli --pipe rebuilds what the writing se
     const exp = expectedOf('multipart-rdb-ts');
     const r = rdbkit(['resp', '--db', '5', path.join(aofFixtures, 'multipart-rdb-ts')]);
     expect(r.code, r.stderr).toBe(0);
-    const got = await loadResp(target, r.stdout, '--db 5');
+    const got = await loadResp(target(), r.stdout, '--db 5');
     expect(Object.keys(got.dbs)).toEqual(['5']);
     expect(got.dbs['5']).toEqual(exp.dbs['5']);
   });
@@ -104,18 +94,14 @@ describeRedis('rdbkit resp <AOF> | redis-cli --pipe rebuilds what the writing se
       for (const args of [['resp', dir], ['resp', '--restore', dir], ['resp', manifestOf(dir)]]) {
         const r = rdbkit(args);
         expect(r.code, r.stderr).toBe(0);
-        expectSameTruth(await loadResp(target, r.stdout, args.join(' ')), truth, `fresh ${layout}: ${args.join(' ')}`);
+        expectSameTruth(await loadResp(target(), r.stdout, args.join(' ')), truth, `fresh ${layout}: ${args.join(' ')}`);
       }
     });
   }
 });
 
 describeRedis('rdbkit resp --until T equals redis-check-aof --truncate-to-timestamp T loaded by redis-server', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   for (const name of ['multipart-rdb-ts', 'multipart-resp-ts']) {
     it(`${name}: every #TS boundary of the last part`, async () => {
@@ -149,16 +135,10 @@ describeRedis('rdbkit resp --until T equals redis-check-aof --truncate-to-timest
           expect(chk.status, `redis-check-aof --truncate-to-timestamp ${T}\n${chk.stdout}`).toBe(0);
         }
         if (/Successfully truncated/.test(chk.stdout)) cutsSeen++;
-        const server = await startOnAofDir(copy);
-        let want: ServerTruth;
-        try {
-          want = await serverTruth(server.client);
-        } finally {
-          await server.stop();
-        }
+        const { truth: want } = await truthOfServer(startOnAofDir(copy));
         const r = rdbkit(['resp', '--until', String(T), src]);
         expect(r.code, r.stderr).toBe(0);
-        expectSameTruth(await loadResp(target, r.stdout, `--until ${T}`), want, `${name} --until ${T}`);
+        expectSameTruth(await loadResp(target(), r.stdout, `--until ${T}`), want, `${name} --until ${T}`);
       }
       expect(cutsSeen, 'some T values really cut the file').toBeGreaterThan(0);
       expect(emptied).toBeLessThanOrEqual(1);
@@ -167,17 +147,13 @@ describeRedis('rdbkit resp --until T equals redis-check-aof --truncate-to-timest
 });
 
 describeRedis('single-file AOFs: rdbkit resp equals what redis-server 7.0 loads from the same file', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   it('the legacy preamble fixture read from stdin (`rdbkit resp -`)', async () => {
     const bytes = readFileSync(path.join(aofFixtures, 'legacy-preamble.aof'));
     const r = rdbkit(['resp', '-'], bytes);
     expect(r.code, r.stderr).toBe(0);
-    expectSameTruth(await loadResp(target, r.stdout, 'stdin'), expectedOf('legacy-preamble.aof'), 'resp - < legacy-preamble.aof');
+    expectSameTruth(await loadResp(target(), r.stdout, 'stdin'), expectedOf('legacy-preamble.aof'), 'resp - < legacy-preamble.aof');
   });
 
   const corpusAofs = listCorpusFiles().filter((f) => f.rel.endsWith('.aof'));
@@ -185,29 +161,18 @@ describeRedis('single-file AOFs: rdbkit resp equals what redis-server 7.0 loads 
     let compared = 0;
     const refused: string[] = [];
     for (const f of corpusAofs) {
-      let want: ServerTruth;
-      try {
-        const s = await startOnLegacyAof(f.path);
-        try {
-          want = await serverTruth(s.client);
-        } finally {
-          await s.stop();
-        }
-      } catch (err) {
-        if (err instanceof RedisStartError) {
-          refused.push(f.rel); // e.g. module commands or commands newer than 7.0
-          continue;
-        }
-        throw err;
+      const { truth: want } = await serverOnLegacyAof(f.path);
+      if (want === null) {
+        refused.push(f.rel); // e.g. module commands or commands newer than 7.0
+        continue;
       }
       const r = rdbkit(['resp', f.path]);
       expect(r.code, `${f.rel}: ${r.stderr}`).toBe(0);
       // The AOF's own commands may fail on 7.0 (appendonly-with-ts.aof holds pre-GA FUNCTION
       // syntax); redis-server ignores those while loading, so errors are allowed — the data must match.
-      await resetServer(target);
-      const pipe = pipeInto(target.port, r.stdout);
-      if (pipe.errors > 0) console.log(`${f.rel}: ${pipe.errors} command(s) failed on replay (as while loading)`);
-      expectSameTruth(await serverTruth(target.client), want, f.rel);
+      const replay = await replayResp(target(), r.stdout);
+      if (replay.pipe.errors > 0) console.log(`${f.rel}: ${replay.pipe.errors} command(s) failed on replay (as while loading)`);
+      expectSameTruth(replay.truth, want, f.rel);
       compared++;
     }
     console.log(`corpus AOFs compared with redis-server: ${compared}; refused by redis-server 7.0: ${refused.join(', ') || 'none'}`);
@@ -216,11 +181,7 @@ describeRedis('single-file AOFs: rdbkit resp equals what redis-server 7.0 loads 
 });
 
 describeRedis('--until on a single-file AOF equals redis-check-aof --truncate-to-timestamp (corpus appendonly-with-ts.aof)', () => {
-  let target: RedisHandle;
-  beforeAll(async () => {
-    target = await startRedis();
-  });
-  afterAll(() => cleanupTemp());
+  const target = useLoadTarget();
 
   const f = listCorpusFiles().find((x) => x.rel === 'redis-replicator/appendonly-with-ts.aof');
   it.skipIf(f === undefined)('T at several annotations', { timeout: 60_000 }, async () => {
@@ -232,18 +193,11 @@ describeRedis('--until on a single-file AOF equals redis-check-aof --truncate-to
       writeFileSync(copy, bytes);
       const chk = redisCheckAof(copy, ['--truncate-to-timestamp', String(T)], 'y\n');
       expect(chk.status, chk.stdout).toBe(0);
-      const s = await startOnLegacyAof(copy);
-      let want: ServerTruth;
-      try {
-        want = await serverTruth(s.client);
-      } finally {
-        await s.stop();
-      }
+      const { truth: want } = await truthOfServer(startOnLegacyAof(copy));
       const r = rdbkit(['resp', '--until', String(T), f!.path]);
       expect(r.code, r.stderr).toBe(0);
-      await resetServer(target);
-      pipeInto(target.port, r.stdout); // pre-GA FUNCTION syntax fails here as while loading
-      expectSameTruth(await serverTruth(target.client), want, `--until ${T}`);
+      // pre-GA FUNCTION syntax fails here as while loading
+      expectSameTruth((await replayResp(target(), r.stdout)).truth, want, `--until ${T}`);
     }
   });
 });

@@ -5,14 +5,14 @@
  * server truths (DEBUG DIGEST, per-key DIGEST-VALUE, functions).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { REDIS_CHECK_AOF, serverTruth, splitResp, type ServerTruth } from '../../scripts/make-aof-fixtures.mjs';
 import { repoRoot } from './corpus.js';
 import { prng } from '../../scripts/shared.mjs';
-import { findExecutable, RedisStartError, startRedisPrepared, type RedisHandle } from './redis.js';
+import { findExecutable, RedisStartError, startRedis, startRedisPrepared, type RedisHandle } from './redis.js';
 
 export { serverTruth, type ServerTruth };
 
@@ -20,6 +20,29 @@ export const bin = path.join(repoRoot, 'bin/rdbkit.js');
 export const aofFixtures = path.join(repoRoot, 'fixtures/aof');
 export const redisCheckAofPath: string | null = findExecutable(REDIS_CHECK_AOF);
 export const redisCliPath: string | null = findExecutable('redis-cli');
+
+/** The recorded facts of a committed fixture (`fixtures/aof/<name>.expected.json`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const expectedOf = (name: string): any => JSON.parse(readFileSync(path.join(aofFixtures, `${name}.expected.json`), 'utf8'));
+
+/** Whether an AOF part is an RDB (starts with the `REDIS` magic). */
+export const isRdb = (b: Buffer): boolean => b.subarray(0, 5).toString('latin1') === 'REDIS';
+
+/** Every item of an async iterable, in order. */
+export async function collectAll<T>(gen: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const ev of gen) out.push(ev);
+  return out;
+}
+
+/** `bytes` in consecutive chunks whose lengths `next()` gives (at least 1 byte each). */
+export function* chunks(bytes: Uint8Array, next: () => number): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; ) {
+    const n = Math.max(1, next());
+    yield bytes.slice(i, i + n);
+    i += n;
+  }
+}
 
 export interface CliResult {
   code: number;
@@ -97,6 +120,20 @@ export function cleanupTemp(): void {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
+/**
+ * For a describe block: starts a server before its tests (the target that
+ * converted RESP is loaded into) and removes the temp dirs after them.
+ * Returns the server (valid once the tests run).
+ */
+export function useLoadTarget(): () => RedisHandle {
+  let target: RedisHandle | undefined;
+  beforeAll(async () => {
+    target = await startRedis();
+  });
+  afterAll(() => cleanupTemp());
+  return () => target!;
+}
+
 /** Copies an AOF directory to a new temp dir; returns the copy's path. */
 export function copyDir(src: string): string {
   const d = path.join(tempDir(), path.basename(src));
@@ -148,6 +185,20 @@ export async function loadResp(target: RedisHandle, resp: Buffer, what = ''): Pr
   const pipe = pipeInto(target.port, resp);
   expect(pipe.errors, `${what}: redis-cli --pipe errors\n${pipe.output}`).toBe(0);
   return serverTruth(target.client);
+}
+
+/**
+ * Replays `resp` into `target` (emptied first) with redis-cli --pipe, command
+ * errors allowed (as redis-server ignores them while loading); returns the
+ * truth and the pipe result.
+ */
+export async function replayResp(
+  target: RedisHandle,
+  resp: Buffer,
+): Promise<{ truth: ServerTruth; pipe: ReturnType<typeof pipeInto> }> {
+  await resetServer(target);
+  const pipe = pipeInto(target.port, resp);
+  return { truth: await serverTruth(target.client), pipe };
 }
 
 /** The `ok_up_to=N` rdbkit verify printed (the last one), or null. */
@@ -204,15 +255,20 @@ export function sampleCuts(bytes: Buffer, seed: number, extra = 4): number[] {
   return [...out].filter((k) => k >= 0 && k < bytes.length).sort((a, b) => a - b);
 }
 
+/** The truth (and log) of the server `start` starts; the server is stopped afterwards. */
+export async function truthOfServer(start: Promise<RedisHandle>): Promise<{ truth: ServerTruth; log: string }> {
+  const s = await start;
+  try {
+    return { truth: await serverTruth(s.client), log: s.log() };
+  } finally {
+    await s.stop();
+  }
+}
+
 /** What a redis-server started by `start` loads (or null when it refuses), and its log. */
 async function truthOrRefusal(start: () => Promise<RedisHandle>): Promise<{ truth: ServerTruth | null; log: string }> {
   try {
-    const s = await start();
-    try {
-      return { truth: await serverTruth(s.client), log: s.log() };
-    } finally {
-      await s.stop();
-    }
+    return await truthOfServer(start());
   } catch (err) {
     if (err instanceof RedisStartError) return { truth: null, log: err.log };
     throw err;
@@ -269,4 +325,9 @@ export function wantFrom(parts: Array<{ file: string | null; bytes: Buffer; star
     }
   }
   return { commands, annotations };
+}
+
+/** `wantFrom` over the RESP parts of an AOF directory (RDB parts skipped), each from its start. */
+export function wantFromRespParts(parts: Array<{ file: string; bytes: Buffer }>): ReturnType<typeof wantFrom> {
+  return wantFrom(parts.filter((p) => !isRdb(p.bytes)).map((p) => ({ file: p.file, bytes: p.bytes, start: 0 })));
 }
