@@ -38,28 +38,48 @@ async function entries(text: string | Uint8Array): Promise<Array<Record<string, 
   return out.map((e) => Object.fromEntries(Object.entries(e).filter(([k, v]) => FIELDS.includes(k) && v !== undefined)));
 }
 
-describe('parseManifest: what Redis writes', () => {
-  it('the format.md example: base, history, incr, startoffset/endoffset, in file order', async () => {
-    const m = [
-      'file appendonly.aof.2.base.rdb seq 2 type b',
-      'file appendonly.aof.1.incr.aof seq 1 type h',
-      'file appendonly.aof.2.incr.aof seq 2 type h',
-      'file appendonly.aof.3.incr.aof seq 3 type i',
-      'file appendonly.aof.4.incr.aof seq 4 type i startoffset 1024 endoffset 4096',
-      '',
-    ].join('\n');
-    expect(await entries(m)).toEqual([
-      { file: 'appendonly.aof.2.base.rdb', seq: 2, type: 'b' },
-      { file: 'appendonly.aof.1.incr.aof', seq: 1, type: 'h' },
-      { file: 'appendonly.aof.2.incr.aof', seq: 2, type: 'h' },
-      { file: 'appendonly.aof.3.incr.aof', seq: 3, type: 'i' },
-      { file: 'appendonly.aof.4.incr.aof', seq: 4, type: 'i', startOffset: 1024, endOffset: 4096 },
-    ]);
-  });
+type Entry = Record<string, unknown>;
 
-  it('startoffset alone (endoffset optional)', async () => {
-    expect(await entries('file a.aof seq 5 type i startoffset 77\n')).toEqual([{ file: 'a.aof', seq: 5, type: 'i', startOffset: 77 }]);
-  });
+/** One test per case: the manifest reads as exactly these entries. */
+function itReads(cases: Array<[name: string, manifest: string | Uint8Array, want: Entry[]]>): void {
+  for (const [name, manifest, want] of cases) {
+    it(name, async () => {
+      expect(await entries(manifest)).toEqual(want);
+    });
+  }
+}
+
+/** One test per case: each of its manifests (with what it shows) is rejected. */
+function itRejects(cases: Array<[name: string, bad: Array<[manifest: string, what: string]>]>): void {
+  for (const [name, bad] of cases) {
+    it(name, async () => {
+      for (const [manifest, what] of bad) await rejects(manifest, what);
+    });
+  }
+}
+
+describe('parseManifest: what Redis writes', () => {
+  itReads([
+    [
+      'the format.md example: base, history, incr, startoffset/endoffset, in file order',
+      [
+        'file appendonly.aof.2.base.rdb seq 2 type b',
+        'file appendonly.aof.1.incr.aof seq 1 type h',
+        'file appendonly.aof.2.incr.aof seq 2 type h',
+        'file appendonly.aof.3.incr.aof seq 3 type i',
+        'file appendonly.aof.4.incr.aof seq 4 type i startoffset 1024 endoffset 4096',
+        '',
+      ].join('\n'),
+      [
+        { file: 'appendonly.aof.2.base.rdb', seq: 2, type: 'b' },
+        { file: 'appendonly.aof.1.incr.aof', seq: 1, type: 'h' },
+        { file: 'appendonly.aof.2.incr.aof', seq: 2, type: 'h' },
+        { file: 'appendonly.aof.3.incr.aof', seq: 3, type: 'i' },
+        { file: 'appendonly.aof.4.incr.aof', seq: 4, type: 'i', startOffset: 1024, endOffset: 4096 },
+      ],
+    ],
+    ['startoffset alone (endoffset optional)', 'file a.aof seq 5 type i startoffset 77\n', [{ file: 'a.aof', seq: 5, type: 'i', startOffset: 77 }]],
+  ]);
 
   it('a manifest of INCR parts only (no base) and one of a base only', async () => {
     expect(await entries('file x.1.incr.aof seq 1 type i\nfile x.2.incr.aof seq 2 type i\n')).toEqual([
@@ -69,51 +89,50 @@ describe('parseManifest: what Redis writes', () => {
     expect(await entries('file x.1.base.aof seq 1 type b\n')).toEqual([{ file: 'x.1.base.aof', seq: 1, type: 'b' }]);
   });
 
-  it('large sequence numbers', async () => {
-    expect(await entries('file a seq 123456789012 type i\n')).toEqual([{ file: 'a', seq: 123456789012, type: 'i' }]);
-  });
+  itReads([['large sequence numbers', 'file a seq 123456789012 type i\n', [{ file: 'a', seq: 123456789012, type: 'i' }]]]);
 });
 
 describe('parseManifest: lines and comments', () => {
-  it('\\r\\n line ends: the \\r is trimmed', async () => {
-    expect(await entries('file a.rdb seq 1 type b\r\nfile b.aof seq 1 type i\r\n')).toEqual([
-      { file: 'a.rdb', seq: 1, type: 'b' },
-      { file: 'b.aof', seq: 1, type: 'i' },
-    ]);
-  });
+  itReads([
+    [
+      '\\r\\n line ends: the \\r is trimmed',
+      'file a.rdb seq 1 type b\r\nfile b.aof seq 1 type i\r\n',
+      [
+        { file: 'a.rdb', seq: 1, type: 'b' },
+        { file: 'b.aof', seq: 1, type: 'i' },
+      ],
+    ],
+    [
+      'lines starting with # are comments, anywhere',
+      '# written by a test\nfile a.rdb seq 1 type b\n#file ghost seq 9 type i\n# file b seq 2 type b\nfile b.aof seq 1 type i\n',
+      [
+        { file: 'a.rdb', seq: 1, type: 'b' },
+        { file: 'b.aof', seq: 1, type: 'i' },
+      ],
+    ],
+    ['tabs and runs of spaces separate tokens', 'file\ta.aof   seq \t 3\ttype   i\n', [{ file: 'a.aof', seq: 3, type: 'i' }]],
+  ]);
 
-  it('lines starting with # are comments, anywhere', async () => {
-    const m = '# written by a test\nfile a.rdb seq 1 type b\n#file ghost seq 9 type i\n# file b seq 2 type b\nfile b.aof seq 1 type i\n';
-    expect(await entries(m)).toEqual([
-      { file: 'a.rdb', seq: 1, type: 'b' },
-      { file: 'b.aof', seq: 1, type: 'i' },
-    ]);
-  });
-
-  it('tabs and runs of spaces separate tokens', async () => {
-    expect(await entries('file\ta.aof   seq \t 3\ttype   i\n')).toEqual([{ file: 'a.aof', seq: 3, type: 'i' }]);
-  });
-
-  it('a blank line is an error (between records, at the start, whitespace-only)', async () => {
-    await rejects('file a.rdb seq 1 type b\n\nfile b.aof seq 1 type i\n', 'blank line between records');
-    await rejects('\nfile a.rdb seq 1 type b\n', 'blank first line');
-    await rejects('file a.rdb seq 1 type b\n   \nfile b.aof seq 1 type i\n', 'whitespace-only line');
-    await rejects('file a.rdb seq 1 type b\n\r\nfile b.aof seq 1 type i\n', 'a line holding only \\r');
-  });
-
-  it('an empty manifest is an error', async () => {
-    await rejects('', 'empty manifest');
-  });
-
-  it('a line longer than 1024 bytes is an error', async () => {
-    await rejects(`file ${'a'.repeat(1100)}.aof seq 1 type i\n`, 'long line');
-  });
+  itRejects([
+    [
+      'a blank line is an error (between records, at the start, whitespace-only)',
+      [
+        ['file a.rdb seq 1 type b\n\nfile b.aof seq 1 type i\n', 'blank line between records'],
+        ['\nfile a.rdb seq 1 type b\n', 'blank first line'],
+        ['file a.rdb seq 1 type b\n   \nfile b.aof seq 1 type i\n', 'whitespace-only line'],
+        ['file a.rdb seq 1 type b\n\r\nfile b.aof seq 1 type i\n', 'a line holding only \\r'],
+      ],
+    ],
+    ['an empty manifest is an error', [['', 'empty manifest']]],
+    ['a line longer than 1024 bytes is an error', [[`file ${'a'.repeat(1100)}.aof seq 1 type i\n`, 'long line']]],
+  ]);
 });
 
 describe('parseManifest: tokens and quoting', () => {
-  it('a double-quoted name with spaces', async () => {
-    expect(await entries('file "my append only.aof" seq 1 type i\n')).toEqual([{ file: 'my append only.aof', seq: 1, type: 'i' }]);
-  });
+  itReads([
+    ['a double-quoted name with spaces', 'file "my append only.aof" seq 1 type i\n', [{ file: 'my append only.aof', seq: 1, type: 'i' }]],
+    ['quoted keys and values are tokens like any other', '"file" "a.aof" \'seq\' "7" type "incr"\n', [{ file: 'a.aof', seq: 7, type: 'i' }]],
+  ]);
 
   it('double-quote escapes: \\xHH, \\n \\r \\t \\b \\a, \\" and \\<any>', async () => {
     // (No backslash in the result: a name holding one is not a plain base name.)
@@ -126,71 +145,72 @@ describe('parseManifest: tokens and quoting', () => {
     expect(out[0]!.file).toBe('it\'s "x" 1.aof');
   });
 
-  it('quoted keys and values are tokens like any other', async () => {
-    expect(await entries('"file" "a.aof" \'seq\' "7" type "incr"\n')).toEqual([{ file: 'a.aof', seq: 7, type: 'i' }]);
-  });
-
   it('a closing quote must be followed by whitespace or the end of the line', async () => {
     await rejects('file "a.aof"x seq 1 type i\n', 'double quote followed by a character');
     await rejects("file 'a.aof'x seq 1 type i\n", 'single quote followed by a character');
     expect(await entries('file "a.aof"\tseq 1 type "i"\n')).toEqual([{ file: 'a.aof', seq: 1, type: 'i' }]);
   });
 
-  it('an unterminated quote is an error', async () => {
-    await rejects('file "a.aof seq 1 type i\n', 'unterminated double quote');
-    await rejects("file 'a.aof seq 1 type i\n", 'unterminated single quote');
-  });
+  itRejects([
+    [
+      'an unterminated quote is an error',
+      [
+        ['file "a.aof seq 1 type i\n', 'unterminated double quote'],
+        ["file 'a.aof seq 1 type i\n", 'unterminated single quote'],
+      ],
+    ],
+  ]);
 });
 
 describe('parseManifest: keys and values', () => {
-  it('keys are case-insensitive', async () => {
-    expect(await entries('FILE a.aof Seq 4 TYPE i\n')).toEqual([{ file: 'a.aof', seq: 4, type: 'i' }]);
-  });
+  itReads([
+    ['keys are case-insensitive', 'FILE a.aof Seq 4 TYPE i\n', [{ file: 'a.aof', seq: 4, type: 'i' }]],
+    ['keys in any order', 'type b seq 2 file base.rdb\n', [{ file: 'base.rdb', seq: 2, type: 'b' }]],
+    [
+      'the type is its first character',
+      'file a seq 1 type base\nfile b seq 1 type history\nfile c seq 2 type incr\n',
+      [
+        { file: 'a', seq: 1, type: 'b' },
+        { file: 'b', seq: 1, type: 'h' },
+        { file: 'c', seq: 2, type: 'i' },
+      ],
+    ],
+    ['unknown keys are ignored (forward compatibility)', 'file a.aof seq 1 type i future-key some-value another 42\n', [{ file: 'a.aof', seq: 1, type: 'i' }]],
+  ]);
 
-  it('keys in any order', async () => {
-    expect(await entries('type b seq 2 file base.rdb\n')).toEqual([{ file: 'base.rdb', seq: 2, type: 'b' }]);
-  });
-
-  it('the type is its first character', async () => {
-    expect(await entries('file a seq 1 type base\nfile b seq 1 type history\nfile c seq 2 type incr\n')).toEqual([
-      { file: 'a', seq: 1, type: 'b' },
-      { file: 'b', seq: 1, type: 'h' },
-      { file: 'c', seq: 2, type: 'i' },
-    ]);
-  });
-
-  it('unknown keys are ignored (forward compatibility)', async () => {
-    expect(await entries('file a.aof seq 1 type i future-key some-value another 42\n')).toEqual([{ file: 'a.aof', seq: 1, type: 'i' }]);
-  });
-
-  it('an odd number of tokens is an error', async () => {
-    await rejects('file a.aof seq 1 type i extra\n', 'seven tokens');
-    await rejects('file a.aof seq 1 type\n', 'five tokens');
-  });
-
-  it('fewer than 6 tokens is an error even when even', async () => {
-    await rejects('file a.aof seq 1\n', 'four tokens');
-    await rejects('file a.aof\n', 'two tokens');
-  });
-
-  it('file, seq and type are required', async () => {
-    await rejects('seq 1 type i other x\n', 'no file');
-    await rejects('file a.aof type i other x\n', 'no seq');
-    await rejects('file a.aof seq 1 other x\n', 'no type');
-  });
-
-  it('seq must be an integer ≥ 1', async () => {
-    await rejects('file a.aof seq 0 type i\n', 'seq 0');
-  });
-
-  it('an unknown type character is an error', async () => {
-    await rejects('file a.aof seq 1 type x\n', 'type x');
-    await rejects('file a.aof seq 1 type B2\n', 'type B (upper case is not b)');
-  });
-
-  it('at most one base', async () => {
-    await rejects('file a.rdb seq 1 type b\nfile b.rdb seq 2 type b\n', 'two bases');
-  });
+  itRejects([
+    [
+      'an odd number of tokens is an error',
+      [
+        ['file a.aof seq 1 type i extra\n', 'seven tokens'],
+        ['file a.aof seq 1 type\n', 'five tokens'],
+      ],
+    ],
+    [
+      'fewer than 6 tokens is an error even when even',
+      [
+        ['file a.aof seq 1\n', 'four tokens'],
+        ['file a.aof\n', 'two tokens'],
+      ],
+    ],
+    [
+      'file, seq and type are required',
+      [
+        ['seq 1 type i other x\n', 'no file'],
+        ['file a.aof type i other x\n', 'no seq'],
+        ['file a.aof seq 1 other x\n', 'no type'],
+      ],
+    ],
+    ['seq must be an integer ≥ 1', [['file a.aof seq 0 type i\n', 'seq 0']]],
+    [
+      'an unknown type character is an error',
+      [
+        ['file a.aof seq 1 type x\n', 'type x'],
+        ['file a.aof seq 1 type B2\n', 'type B (upper case is not b)'],
+      ],
+    ],
+    ['at most one base', [['file a.rdb seq 1 type b\nfile b.rdb seq 2 type b\n', 'two bases']]],
+  ]);
 
   it('INCR seq must strictly increase; history seq may be anything', async () => {
     await rejects('file a seq 2 type i\nfile b seq 2 type i\n', 'equal incr seq');
@@ -203,14 +223,22 @@ describe('parseManifest: keys and values', () => {
     ]);
   });
 
-  it('file names must be plain base names', async () => {
-    await rejects('file dir/a.aof seq 1 type i\n', 'a path with /');
-    await rejects('file ../a.aof seq 1 type i\n', 'a relative path');
-    await rejects('file /tmp/a.aof seq 1 type i\n', 'an absolute path');
-  });
+  itRejects([
+    [
+      'file names must be plain base names',
+      [
+        ['file dir/a.aof seq 1 type i\n', 'a path with /'],
+        ['file ../a.aof seq 1 type i\n', 'a relative path'],
+        ['file /tmp/a.aof seq 1 type i\n', 'an absolute path'],
+      ],
+    ],
+  ]);
 
-  it('bytes that are not UTF-8 in a comment do not matter', async () => {
-    const m = Uint8Array.from([...latin1('# \xff\xfe\n'), ...enc('file a seq 1 type i\n')]);
-    expect(await entries(m)).toEqual([{ file: 'a', seq: 1, type: 'i' }]);
-  });
+  itReads([
+    [
+      'bytes that are not UTF-8 in a comment do not matter',
+      Uint8Array.from([...latin1('# \xff\xfe\n'), ...enc('file a seq 1 type i\n')]),
+      [{ file: 'a', seq: 1, type: 'i' }],
+    ],
+  ]);
 });
