@@ -32,7 +32,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { launchRedis, prng, quoteConfigValue } from './shared.mjs';
+import { launchRedis, prng, scanAllKeys, writeRedisConf } from './shared.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'fixtures', 'aof');
@@ -174,24 +174,7 @@ export async function startServer(config, dir) {
   const ownDir = dir === undefined;
   if (ownDir) dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdbkit-aof-gen-'));
   fs.mkdirSync(dir, { recursive: true });
-  const conf = {
-    bind: '127.0.0.1',
-    save: '',
-    appendonly: 'no',
-    daemonize: 'no',
-    dbfilename: 'dump.rdb',
-    logfile: '',
-    'enable-debug-command': 'yes',
-    dir,
-    ...config,
-  };
-  const confPath = path.join(dir, 'redis.conf');
-  fs.writeFileSync(
-    confPath,
-    Object.entries(conf)
-      .map(([k, v]) => `${k} ${quoteConfigValue(v)}`)
-      .join('\n') + '\n',
-  );
+  const confPath = writeRedisConf(dir, config);
   let server;
   try {
     server = await launchRedis(REDIS_SERVER, confPath, { cwd: dir, readyMs: 15_000, pollMs: 25 });
@@ -415,14 +398,7 @@ export async function serverTruth(client) {
     for (const m of (await c.info('keyspace')).matchAll(/^db(\d+):keys=(\d+)/gm)) {
       const db = Number(m[1]);
       await c.call('SELECT', String(db));
-      const keys = new Map();
-      let cursor = '0';
-      do {
-        const [next, batch] = await c.scanBuffer(cursor, 'COUNT', 1000);
-        cursor = next.toString();
-        for (const k of batch) keys.set(k.toString('hex'), k);
-      } while (cursor !== '0');
-      scanned[db] = [...keys.values()].sort(Buffer.compare);
+      scanned[db] = await scanAllKeys(c);
     }
     const dbs = {};
     for (const m of (await c.info('keyspace')).matchAll(/^db(\d+):keys=(\d+)/gm)) {

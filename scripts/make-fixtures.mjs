@@ -74,7 +74,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { launchRedis, quoteConfigValue } from './shared.mjs';
+import { launchRedis, writeRedisConf } from './shared.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'fixtures');
@@ -94,27 +94,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Starts redis-server in a fresh temp dir with `config`; optional dump.rdb to load. */
 async function startServer(config, rdb) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdbkit-fixtures-'));
-  const conf = {
-    bind: '127.0.0.1',
-    save: '',
-    appendonly: 'no',
-    daemonize: 'no',
-    dbfilename: 'dump.rdb',
-    logfile: '',
-    'enable-debug-command': 'yes',
-    dir,
-    ...config,
-  };
-  fs.writeFileSync(
-    path.join(dir, 'redis.conf'),
-    Object.entries(conf)
-      .map(([k, v]) => `${k} ${quoteConfigValue(v)}`)
-      .join('\n') + '\n',
-  );
+  const confPath = writeRedisConf(dir, config);
   if (rdb) fs.writeFileSync(path.join(dir, 'dump.rdb'), rdb);
   let server;
   try {
-    server = await launchRedis(REDIS_SERVER, path.join(dir, 'redis.conf'), { cwd: dir, readyMs: 10_000, pollMs: 30 });
+    server = await launchRedis(REDIS_SERVER, confPath, { cwd: dir, readyMs: 10_000, pollMs: 30 });
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;

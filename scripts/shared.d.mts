@@ -14,3 +14,6 @@ export function launchRedis(
   confPath: string,
   opts: { cwd: string; readyMs: number; pollMs: number },
 ): Promise<LaunchedRedis>;
+export const REDIS_BASE_CONFIG: Readonly<Record<string, string>>;
+export function writeRedisConf(dir: string, config?: Record<string, string>): string;
+export function scanAllKeys(client: import('ioredis').Redis): Promise<Buffer[]>;

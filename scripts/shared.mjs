@@ -1,6 +1,8 @@
 // Small helpers shared by the fixture script, the benchmark and the tests.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 
 /** A loopback port that was free a moment ago (bind 0, read, close). */
@@ -38,6 +40,41 @@ export function prng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The settings every test and fixture server starts with (before its own `dir` and config). */
+export const REDIS_BASE_CONFIG = {
+  bind: '127.0.0.1',
+  save: '',
+  appendonly: 'no',
+  daemonize: 'no',
+  dbfilename: 'dump.rdb',
+  logfile: '',
+  'enable-debug-command': 'yes',
+};
+
+/** Writes `dir`/redis.conf: the base settings, `dir`, then `config` (a key in `config` replaces the base one); returns its path. */
+export function writeRedisConf(dir, config) {
+  const confPath = path.join(dir, 'redis.conf');
+  fs.writeFileSync(
+    confPath,
+    Object.entries({ ...REDIS_BASE_CONFIG, dir, ...config })
+      .map(([k, v]) => `${k} ${quoteConfigValue(v)}`)
+      .join('\n') + '\n',
+  );
+  return confPath;
+}
+
+/** Every key of the currently selected database of `client` (ioredis), each once, sorted bytewise. */
+export async function scanAllKeys(client) {
+  const keys = new Map();
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scanBuffer(cursor, 'COUNT', 1000);
+    cursor = next.toString();
+    for (const k of batch) keys.set(k.toString('hex'), k);
+  } while (cursor !== '0');
+  return [...keys.values()].sort(Buffer.compare);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

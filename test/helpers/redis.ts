@@ -17,7 +17,7 @@
  *   on `PATH`), e.g. to run the suite against another build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, quoteConfigValue } from '../../scripts/shared.mjs';
+import { freePort, quoteConfigValue, REDIS_BASE_CONFIG, scanAllKeys } from '../../scripts/shared.mjs';
 import { accessSync, constants as fsConstants, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -186,15 +186,7 @@ export class RedisStartError extends Error {
   }
 }
 
-const BASE_CONFIG: [string, string][] = [
-  ['bind', '127.0.0.1'],
-  ['save', ''],
-  ['appendonly', 'no'],
-  ['daemonize', 'no'],
-  ['dbfilename', 'dump.rdb'],
-  ['logfile', ''],
-  ['enable-debug-command', 'yes'],
-];
+const BASE_CONFIG: [string, string][] = Object.entries(REDIS_BASE_CONFIG);
 
 const setprivPath = process.platform === 'linux' ? findExecutable('setpriv') : null;
 const LOG_LIMIT = 256 * 1024;
@@ -544,18 +536,6 @@ export async function keyspaceDbs(client: Redis): Promise<number[]> {
   return dbs.sort((a, b) => a - b);
 }
 
-/** Every key of the currently selected database of `conn`, sorted bytewise. */
-async function scanAll(conn: Redis): Promise<Buffer[]> {
-  const seen = new Map<string, Buffer>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await conn.scanBuffer(cursor, 'COUNT', 1000);
-    cursor = next.toString();
-    for (const k of keys) seen.set(k.toString('hex'), k);
-  } while (cursor !== '0');
-  return [...seen.values()].sort(Buffer.compare);
-}
-
 const str = (b: unknown): string => (Buffer.isBuffer(b) ? b.toString('latin1') : String(b));
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(str(v)));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
@@ -659,7 +639,7 @@ export async function snapshot(client: Redis, opts: SnapshotOptions = {}): Promi
     for (const db of await keyspaceDbs(conn)) {
       await conn.select(db);
       const keys: KeySnapshot[] = [];
-      for (const key of await scanAll(conn)) {
+      for (const key of await scanAllKeys(conn)) {
         const type = str(await conn.callBuffer('TYPE', key));
         const pexp = num(await conn.call('PEXPIRETIME', key));
         const snap: KeySnapshot = { key, type, pexpiretime: pexp >= 0 ? pexp : null, value: Buffer.alloc(0) };
