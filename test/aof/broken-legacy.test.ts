@@ -9,9 +9,8 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import {
   aofFixtures,
-  expectSameTruth,
-  loadResp,
-  okUpToOf,
+  expectRespGives,
+  expectVerifyAgrees,
   rdbkit,
   redisCheckAof,
   sampleCuts,
@@ -35,16 +34,10 @@ describeRedis('legacy single-file RDB-preamble AOF, cut', () => {
       const cut = path.join(work, `cut-${k}.aof`);
       cpSync(file, cut);
       truncateSync(cut, k);
-      const check = redisCheckAof(cut);
-      const verify = rdbkit(['verify', cut]);
-      const text = `${verify.stdout.toString()}${verify.stderr}`;
-      expect(verify.code, `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.status === 0 ? 0 : 1);
-      if (check.status !== 0) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
+      expectVerifyAgrees(cut, redisCheckAof(cut), what);
       const server = await serverOnLegacyAof(cut);
       expect(server.truth, `${what}: redis-server loads it\n${server.log}`).not.toBeNull();
-      const resp = rdbkit(['resp', cut]);
-      expect(resp.code, resp.stderr).toBe(0);
-      expectSameTruth(await loadResp(target(), resp.stdout, what), server.truth!, what);
+      await expectRespGives(target(), ['resp', cut], server.truth!, what);
     }
     for (const k of [10, Math.floor(exp.rdb_size / 2), exp.rdb_size - 1]) {
       const what = `legacy-preamble.aof cut at ${k} (inside the RDB preamble)`;

@@ -16,8 +16,9 @@ import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
 import {
   aofFixtures,
   copyDir,
+  expectRespGives,
   expectSameTruth,
-  loadResp,
+  expectVerifyAgrees,
   manifestOf,
   okUpToOf,
   rdbkit,
@@ -126,18 +127,13 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
       const what = `annotation of ${n + 3} bytes`;
       const dir = copyDir(src);
       appendFileSync(path.join(dir, last.file), `#${'x'.repeat(n)}\r\n${setCmd}`);
-      const check = redisCheckAof(manifestOf(dir));
       const server = await serverOnAofDir(dir);
-      const verify = rdbkit(['verify', dir]);
-      const text = `${verify.stdout.toString()}${verify.stderr}`;
-      expect(verify.code, `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.status === 0 ? 0 : 1);
-      if (check.status !== 0) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
-      const resp = rdbkit(['resp', dir]);
+      expectVerifyAgrees(dir, redisCheckAof(manifestOf(dir)), what);
       if (server.truth === null) {
+        const resp = rdbkit(['resp', dir]);
         expect(resp.code, `${what}: redis-server refuses the directory\n${resp.stderr}`).toBe(1);
       } else {
-        expect(resp.code, resp.stderr).toBe(0);
-        expectSameTruth(await loadResp(target(), resp.stdout, what), server.truth, what);
+        await expectRespGives(target(), ['resp', dir], server.truth, what);
       }
     }
   });
@@ -162,12 +158,11 @@ describeRedis('parts redis-server refuses, and the legacy single-file AOF cut', 
         expect(check.status, check.stdout).not.toBe(0);
         expect(verify.code, `${what}\n${text}`).toBe(1);
         if (!baseIsRdb) expect(okUpToOf(text), `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`).toBe(check.last!.okUpTo);
-        const resp = rdbkit(['resp', dir]);
         if (server.truth === null) {
+          const resp = rdbkit(['resp', dir]);
           expect(resp.code, `${what}: redis-server refuses it\n${server.log.slice(-500)}\n--- rdbkit ---\n${resp.stderr}`).toBe(1);
         } else {
-          expect(resp.code, `${what}: redis-server loads it\n${resp.stderr}`).toBe(0);
-          expectSameTruth(await loadResp(target(), resp.stdout, what), server.truth, what);
+          await expectRespGives(target(), ['resp', dir], server.truth, `${what}: redis-server loads it`);
         }
         expect(server.truth === null, `${what}: redis-server refuses exactly the RDB base`).toBe(baseIsRdb);
       }

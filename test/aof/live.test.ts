@@ -13,10 +13,9 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
 import {
-  expectSameTruth,
-  loadResp,
+  expectRespGives,
+  expectVerifyAgrees,
   manifestOf,
-  okUpToOf,
   rdbkit,
   redisCheckAof,
   serverOnAofDir,
@@ -86,9 +85,7 @@ describeRedis('AOF directories written during the test', () => {
     expect(redisCheckAof(manifestOf(dir)).status).toBe(0);
     const v = rdbkit(['verify', dir]);
     expect(v.code, v.stderr).toBe(0);
-    const r = rdbkit(['resp', dir]);
-    expect(r.code, r.stderr).toBe(0);
-    expectSameTruth(await loadResp(target(), r.stdout, 'quoted names'), truth, 'quoted names');
+    await expectRespGives(target(), ['resp', dir], truth, 'quoted names');
   });
 
   it('huge values in the base and huge single commands in the INCR part; then cut inside the huge bulk', { timeout: 60_000 }, async () => {
@@ -116,11 +113,7 @@ describeRedis('AOF directories written during the test', () => {
         await c.call('SET', 'small:after', 'x');
       },
     );
-    for (const args of [['resp', dir], ['resp', '--restore', dir]]) {
-      const r = rdbkit(args);
-      expect(r.code, r.stderr).toBe(0);
-      expectSameTruth(await loadResp(target(), r.stdout, args.join(' ')), truth, args.join(' '));
-    }
+    for (const args of [['resp', dir], ['resp', '--restore', dir]]) await expectRespGives(target(), args, truth, args.join(' '));
     const last = readAofDir(dir).parts.at(-1)!;
     const bigCmd = splitResp(last.bytes).commands.find((c) => c.args[1]?.toString() === 'big:incr')!;
     for (const k of [bigCmd.offset + 40, bigCmd.offset + 2_000_000, bigCmd.end - 1]) {
@@ -129,14 +122,10 @@ describeRedis('AOF directories written during the test', () => {
       truncateSync(path.join(cut, last.file), k);
       const check = redisCheckAof(manifestOf(cut));
       expect(check.status).toBe(1);
-      const v = rdbkit(['verify', cut]);
-      expect(v.code).toBe(1);
-      expect(okUpToOf(`${v.stdout}${v.stderr}`)).toBe(check.last!.okUpTo);
+      expectVerifyAgrees(cut, check, `cut at ${k}`);
       const server = await serverOnAofDir(cut);
       expect(server.truth, server.log).not.toBeNull();
-      const r = rdbkit(['resp', cut]);
-      expect(r.code, r.stderr).toBe(0);
-      expectSameTruth(await loadResp(target(), r.stdout, `cut at ${k}`), server.truth!, `cut at ${k}`);
+      await expectRespGives(target(), ['resp', cut], server.truth!, `cut at ${k}`);
     }
   });
 });

@@ -14,6 +14,7 @@ import {
   aofFixtures,
   copyDir,
   expectedOf,
+  expectRespGives,
   expectSameTruth,
   loadResp,
   manifestOf,
@@ -56,15 +57,11 @@ describeRedis('rdbkit resp <AOF> | redis-cli --pipe rebuilds what the writing se
 
   for (const inp of fixtureInputs) {
     it(`fixture ${inp.label}: plain commands`, async () => {
-      const r = rdbkit(['resp', inp.input]);
-      expect(r.code, r.stderr).toBe(0);
+      const r = await expectRespGives(target(), ['resp', inp.input], inp.truth(), inp.label);
       expect(r.stderr).not.toMatch(/truncat/i);
-      expectSameTruth(await loadResp(target(), r.stdout, inp.label), inp.truth(), inp.label);
     });
     it(`fixture ${inp.label}: --restore`, async () => {
-      const r = rdbkit(['resp', '--restore', inp.input]);
-      expect(r.code, r.stderr).toBe(0);
-      expectSameTruth(await loadResp(target(), r.stdout, inp.label), inp.truth(), `${inp.label} --restore`);
+      await expectRespGives(target(), ['resp', '--restore', inp.input], inp.truth(), `${inp.label} --restore`);
     });
   }
 
@@ -92,9 +89,7 @@ describeRedis('rdbkit resp <AOF> | redis-cli --pipe rebuilds what the writing se
       const dir = path.join(tempDir(), 'appendonlydir');
       const truth = await makeAofDir(layout, dir, { seed: 1000 + layout.length, timedSeconds: 2 });
       for (const args of [['resp', dir], ['resp', '--restore', dir], ['resp', manifestOf(dir)]]) {
-        const r = rdbkit(args);
-        expect(r.code, r.stderr).toBe(0);
-        expectSameTruth(await loadResp(target(), r.stdout, args.join(' ')), truth, `fresh ${layout}: ${args.join(' ')}`);
+        await expectRespGives(target(), args, truth, `fresh ${layout}: ${args.join(' ')}`);
       }
     });
   }
@@ -136,9 +131,7 @@ describeRedis('rdbkit resp --until T equals redis-check-aof --truncate-to-timest
         }
         if (/Successfully truncated/.test(chk.stdout)) cutsSeen++;
         const { truth: want } = await truthOfServer(startOnAofDir(copy));
-        const r = rdbkit(['resp', '--until', String(T), src]);
-        expect(r.code, r.stderr).toBe(0);
-        expectSameTruth(await loadResp(target(), r.stdout, `--until ${T}`), want, `${name} --until ${T}`);
+        await expectRespGives(target(), ['resp', '--until', String(T), src], want, `${name} --until ${T}`);
       }
       expect(cutsSeen, 'some T values really cut the file').toBeGreaterThan(0);
       expect(emptied).toBeLessThanOrEqual(1);
@@ -151,9 +144,7 @@ describeRedis('single-file AOFs: rdbkit resp equals what redis-server 7.0 loads 
 
   it('the legacy preamble fixture read from stdin (`rdbkit resp -`)', async () => {
     const bytes = readFileSync(path.join(aofFixtures, 'legacy-preamble.aof'));
-    const r = rdbkit(['resp', '-'], bytes);
-    expect(r.code, r.stderr).toBe(0);
-    expectSameTruth(await loadResp(target(), r.stdout, 'stdin'), expectedOf('legacy-preamble.aof'), 'resp - < legacy-preamble.aof');
+    await expectRespGives(target(), ['resp', '-'], expectedOf('legacy-preamble.aof'), 'resp - < legacy-preamble.aof', bytes);
   });
 
   const corpusAofs = listCorpusFiles().filter((f) => f.rel.endsWith('.aof'));

@@ -201,6 +201,38 @@ export async function replayResp(
   return { truth: await serverTruth(target.client), pipe };
 }
 
+/**
+ * Runs `rdbkit …args` (a `resp` conversion; `input` on stdin), which must
+ * succeed, and checks that its output loaded into `target` gives `want`.
+ * Returns the run.
+ */
+export async function expectRespGives(
+  target: RedisHandle,
+  args: string[],
+  want: Pick<ServerTruth, 'digest' | 'dbs' | 'functions'>,
+  what: string,
+  input?: Buffer,
+): Promise<CliResult> {
+  const r = rdbkit(args, input);
+  expect(r.code, `${what}: rdbkit ${args.join(' ')}\n${r.stderr}`).toBe(0);
+  expectSameTruth(await loadResp(target, r.stdout, what), want, what);
+  return r;
+}
+
+/**
+ * Runs `rdbkit verify input` and checks it against redis-check-aof's `check`
+ * of the same input: exit 0 when redis-check-aof finds it valid, else exit 1
+ * and redis-check-aof's ok_up_to. Returns verify's output (stdout and stderr).
+ */
+export function expectVerifyAgrees(input: string, check: CheckAofResult, what: string): string {
+  const verify = rdbkit(['verify', input]);
+  const text = `${verify.stdout.toString()}${verify.stderr}`;
+  const context = `${what}\n${check.stdout}\n--- rdbkit ---\n${text}`;
+  expect(verify.code, context).toBe(check.status === 0 ? 0 : 1);
+  if (check.status !== 0) expect(okUpToOf(text), `${context}\n(ok_up_to)`).toBe(check.last!.okUpTo);
+  return text;
+}
+
 /** The `ok_up_to=N` rdbkit verify printed (the last one), or null. */
 export function okUpToOf(text: string): number | null {
   const all = [...text.matchAll(/ok_up_to=(\d+)/g)];
