@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import {
   aofFixtures,
+  expectedOf,
   expectRespGives,
   expectVerifyAgrees,
   rdbkit,
@@ -26,7 +27,7 @@ describeRedis('legacy single-file RDB-preamble AOF, cut', () => {
   it('legacy single-file preamble AOF cut in its tail and in its RDB', { timeout: 60_000 }, async () => {
     const file = path.join(aofFixtures, 'legacy-preamble.aof');
     const bytes = readFileSync(file);
-    const exp = JSON.parse(readFileSync(`${file}.expected.json`, 'utf8'));
+    const exp = expectedOf('legacy-preamble.aof');
     const tailCuts = sampleCuts(bytes.subarray(exp.rdb_size), 21, 2).map((k) => k + exp.rdb_size);
     const work = tempDir();
     for (const k of [...tailCuts, exp.rdb_size]) {

@@ -14,6 +14,7 @@ import {
   cleanupTemp,
   copyDir,
   manifestOf,
+  rdbKeysRead,
   rdbkit,
   redisCheckAof,
   redisCheckAofPath,
@@ -49,12 +50,6 @@ function wantRecords(dir: string): any[] {
   return wantFromRespParts(parts).commands.map(record);
 }
 
-function keysRead(dir: string): number | null {
-  if (redisCheckAofPath === null) return null;
-  const m = /\[info\] (\d+) keys read/.exec(redisCheckAof(manifestOf(dir)).stdout);
-  return m ? Number(m[1]) : null;
-}
-
 const dirs = ['multipart-rdb-ts', 'multipart-resp-ts', 'multipart-rdb'];
 
 describe('rdbkit json <AOF dir>', () => {
@@ -70,7 +65,7 @@ describe('rdbkit json <AOF dir>', () => {
       expect(keys.length + cmds.length).toBe(recs.length);
       // Base keys come first.
       expect(recs.slice(0, keys.length)).toEqual(keys);
-      const n = keysRead(dir);
+      const n = rdbKeysRead(dir);
       if (n !== null) expect(keys.length).toBe(n);
       const want = wantRecords(dir);
       expect(cmds).toEqual(want);

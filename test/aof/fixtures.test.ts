@@ -27,6 +27,7 @@ import {
   isRdb,
   manifestOf,
   normEvent,
+  rdbKeysRead,
   redisCheckAof,
   redisCheckAofPath,
   tempDir,
@@ -51,13 +52,6 @@ const gotAnnotations = (evs: AofEvent[]) =>
   evs
     .filter((e): e is Extract<AofEvent, { type: 'annotation' }> => e.type === 'annotation')
     .map((a) => ({ file: a.file, offset: a.offset, end: a.end, ts: a.ts }));
-
-/** Number of keys redis-check-aof reports reading from an RDB base ("[info] N keys read"), or null. */
-function rdbKeysRead(dir: string): number | null {
-  if (redisCheckAofPath === null) return null;
-  const m = /\[info\] (\d+) keys read/.exec(redisCheckAof(manifestOf(dir)).stdout);
-  return m ? Number(m[1]) : null;
-}
 
 afterAll(() => cleanupTemp());
 

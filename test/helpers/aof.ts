@@ -84,6 +84,13 @@ export interface CheckAofResult {
   last: CheckAofFile | null;
 }
 
+/** Number of keys redis-check-aof reports reading from the RDB base of an AOF directory ("[info] N keys read"), or null. */
+export function rdbKeysRead(dir: string): number | null {
+  if (redisCheckAofPath === null) return null;
+  const m = /\[info\] (\d+) keys read/.exec(redisCheckAof(manifestOf(dir)).stdout);
+  return m ? Number(m[1]) : null;
+}
+
 /** Runs `redis-check-aof [extra…] target` (never with a confirmation: stdin is empty). */
 export function redisCheckAof(target: string, extra: string[] = [], input = ''): CheckAofResult {
   const r = spawnSync(redisCheckAofPath ?? REDIS_CHECK_AOF, [...extra, target], { encoding: 'latin1', input, timeout: 30_000 });
