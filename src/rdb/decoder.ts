@@ -1186,42 +1186,23 @@ export class RdbDecoder extends ByteReader {
         default:
           value = v.items;
       }
-      if (i.dataType === 'hash') {
-        const e: KeyEvent = {
-          type: 'key',
-          offset: v.offset,
-          end,
-          db: i.db,
-          key: i.key,
-          expireAt: i.expireAt,
-          lruIdle: i.lruIdle,
-          lfuFreq: i.lfuFreq,
-          rdbType: i.rdbType,
-          encoding: i.encoding,
-          dataType: 'hash',
-          value: value as HashEntry[],
-          fieldExpireAt: v.hasTtl ? v.ttls : null,
-        };
-        if (raw !== null) e.raw = raw;
-        this.emit(e);
-      } else {
-        const e = {
-          type: 'key',
-          offset: v.offset,
-          end,
-          db: i.db,
-          key: i.key,
-          expireAt: i.expireAt,
-          lruIdle: i.lruIdle,
-          lfuFreq: i.lfuFreq,
-          rdbType: i.rdbType,
-          encoding: i.encoding,
-          dataType: i.dataType,
-          value,
-        } as KeyEvent;
-        if (raw !== null) e.raw = raw;
-        this.emit(e);
-      }
+      const e = {
+        type: 'key',
+        offset: v.offset,
+        end,
+        db: i.db,
+        key: i.key,
+        expireAt: i.expireAt,
+        lruIdle: i.lruIdle,
+        lfuFreq: i.lfuFreq,
+        rdbType: i.rdbType,
+        encoding: i.encoding,
+        dataType: i.dataType,
+        value,
+      } as KeyEvent;
+      if (e.dataType === 'hash') e.fieldExpireAt = v.hasTtl ? v.ttls : null;
+      if (raw !== null) e.raw = raw;
+      this.emit(e);
       return;
     }
     if (v.items.length > 0) this.flushChunk(v);
