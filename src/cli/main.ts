@@ -258,23 +258,25 @@ export async function main(argv: string[]): Promise<number> {
         return Number(v);
       })
       .option('--no-functions', 'leave out function libraries')
+      .option('--no-modules', 'the target has no modules: module values are data it cannot hold (an error, or dropped with --lossy)')
       .option('--until <seconds>', 'AOF: stop at the first #TS annotation later than this Unix time (point-in-time recovery)', untilArg)
       .option('--no-checksum', 'do not verify the CRC-64 trailer')
       .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
-  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; lossy?: boolean; functions?: boolean; restore?: boolean; targetVersion?: number; checksum?: boolean; bestEffortVersion?: boolean; until?: number }) => {
+  ).action(async (input: string, o: FilterFlags & { output?: string; replace?: boolean; lossy?: boolean; functions?: boolean; modules?: boolean; restore?: boolean; targetVersion?: number; checksum?: boolean; bestEffortVersion?: boolean; until?: number }) => {
     currentInput = input;
     const opts: ConstructorParameters<typeof RespWriter>[0] = {
       replace: o.replace === true,
       functions: o.functions !== false,
       restore: o.restore === true,
       lossy: o.lossy === true,
+      modules: o.modules !== false,
       onDrop: reportDrop,
     };
     if (o.targetVersion !== undefined) opts.targetVersion = o.targetVersion;
     const writer = new RespWriter(opts);
     // RESTORE payloads copy the values the target holds as they are.
     await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: o.restore === true }, writer);
-    if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped for RDB version ${o.targetVersion}\n`);
+    if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped${o.targetVersion !== undefined ? ` for RDB version ${o.targetVersion}` : ''}\n`);
   });
 
   addFilterFlags(
@@ -289,13 +291,14 @@ export async function main(argv: string[]): Promise<number> {
         return Number(v);
       })
       .option('--lossy', 'drop what the version cannot hold (reported on stderr) instead of failing')
+      .option('--no-modules', 'the target has no modules: module values and aux data are data it cannot hold (an error, or dropped with --lossy)')
       .option('--no-checksum', 'do not verify the input\'s CRC-64 trailer')
       .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
-  ).action(async (input: string, o: FilterFlags & { output: string; rdbVersion?: number; lossy?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
+  ).action(async (input: string, o: FilterFlags & { output: string; rdbVersion?: number; lossy?: boolean; modules?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
     currentInput = input;
     const filtered = o.db !== undefined || o.key !== undefined || o.keyRegex !== undefined || o.type !== undefined || o.expired === false;
     // The source's RESIZEDB hints are copied only when every key is.
-    const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop, resizeHints: !filtered };
+    const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop, resizeHints: !filtered, modules: o.modules !== false };
     if (o.rdbVersion !== undefined) opts.version = o.rdbVersion;
     const writer = new RdbWriter(opts);
     try {

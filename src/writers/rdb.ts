@@ -34,6 +34,12 @@ export interface RdbWriterOptions {
    * turn it off when keys are filtered out, since the counts would be wrong.
    */
   resizeHints?: boolean;
+  /**
+   * The target has the modules of the module values and aux data (default
+   * true). False: those are data the target cannot hold — an error naming
+   * the key, or with `lossy` a reported drop.
+   */
+  modules?: boolean;
 }
 
 /** Object types whose hashes may carry field expiries (Redis 22–25, Valkey 22). */
@@ -84,12 +90,13 @@ export class RdbWriter extends ChunkedOutput {
     }
     this.lossy = options.lossy === true;
     this.resizeHints = options.resizeHints !== false;
+    this.modules = options.modules !== false;
     this.onDrop = options.onDrop ?? ((): void => undefined);
   }
 
-  private cannotHold(what: string, db: number | null, key: Uint8Array | null): void {
+  private cannotHold(what: string, db: number | null, key: Uint8Array | null, why = `${this.format()} cannot hold it`): void {
     if (!this.lossy) {
-      throw new RdbkitError('OUTPUT', `${what}: ${this.format()} cannot hold it (pass --lossy to drop it)`, { db: db ?? undefined, key: key ?? undefined });
+      throw new RdbkitError('OUTPUT', `${what}: ${why} (pass --lossy to drop it)`, { db: db ?? undefined, key: key ?? undefined });
     }
     this.dropped++;
     this.onDrop(what, db, key);
@@ -100,6 +107,7 @@ export class RdbWriter extends ChunkedOutput {
   }
 
   private readonly resizeHints: boolean;
+  private readonly modules: boolean;
 
   /** Moves buffered bytes out, checksumming them on the way. */
   protected override flushBuffer(): void {
@@ -149,6 +157,10 @@ export class RdbWriter extends ChunkedOutput {
   }
 
   private key(ev: KeyEvent): void {
+    if (ev.dataType === 'module' && !this.modules) {
+      this.cannotHold(`a value of module ${ev.value.module}`, ev.db, ev.key, 'the target has no modules (--no-modules)');
+      return;
+    }
     if (this.version < 12 && ev.dataType === 'hash' && ev.fieldExpireAt && ev.fieldExpireAt.some((t) => t !== null)) {
       this.cannotHold('hash field expiries', ev.db, ev.key);
       ev = { ...ev, fieldExpireAt: null };
@@ -339,6 +351,7 @@ export class RdbWriter extends ChunkedOutput {
         return;
       }
       case 'moduleAux': {
+        if (!this.modules) return this.cannotHold(`module aux data of ${ev.module}`, null, null, 'the target has no modules (--no-modules)');
         if (this.version < 9) return this.cannotHold(`module aux data of ${ev.module}`, null, null);
         this.u8(RDB_OPCODE.MODULE_AUX);
         this.record(ev.payload);

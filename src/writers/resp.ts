@@ -41,6 +41,12 @@ export interface RespOptions {
   lossy?: boolean;
   /** Called for every drop in lossy mode. */
   onDrop?: (what: string, db: number | null, key: Uint8Array | null) => void;
+  /**
+   * The target has the modules of the module values (default true). False:
+   * module values are data the target cannot hold — an error naming the key,
+   * or with `lossy` a reported drop.
+   */
+  modules?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -65,6 +71,7 @@ export class RespWriter extends ChunkedOutput {
   /** Pending batch of arguments after the command name and key. */
   /** Arguments of the batch being gathered (score strings are ASCII). */
   private readonly batch: Array<Uint8Array | string | number> = [];
+  private readonly modules: boolean;
   /** The input is a VALKEY file (type 22 means HASH_2). */
   private valkey = false;
   private batchSize = 0;
@@ -81,6 +88,7 @@ export class RespWriter extends ChunkedOutput {
     this.restore = options.restore === true;
     this.targetVersion = options.targetVersion ?? null;
     this.lossy = options.lossy === true;
+    this.modules = options.modules !== false;
     this.onDrop = options.onDrop ?? ((): void => undefined);
     if (this.targetVersion !== null && (this.targetVersion < 6 || this.targetVersion > 12)) {
       throw new RdbkitError('USAGE', `target version ${this.targetVersion} is not supported (6–12)`);
@@ -184,9 +192,9 @@ export class RespWriter extends ChunkedOutput {
   }
 
   /** Data the target cannot hold: an error, or in lossy mode a reported drop. Returns true to drop. */
-  private cannotHold(what: string, db: number | null, key: Uint8Array | null): true {
+  private cannotHold(what: string, db: number | null, key: Uint8Array | null, why = `RDB version ${this.target} cannot hold it`): true {
     if (!this.lossy) {
-      throw new RdbkitError('OUTPUT', `${what}: RDB version ${this.target} cannot hold it (pass --lossy to drop it)`, { db: db ?? undefined, key: key ?? undefined });
+      throw new RdbkitError('OUTPUT', `${what}: ${why} (pass --lossy to drop it)`, { db: db ?? undefined, key: key ?? undefined });
     }
     this.dropped++;
     this.onDrop(what, db, key);
@@ -350,6 +358,10 @@ export class RespWriter extends ChunkedOutput {
   }
 
   private key(ev: KeyEvent): void {
+    if (ev.dataType === 'module' && !this.modules) {
+      this.cannotHold(`a value of module ${ev.value.module}`, ev.db, ev.key, 'the target has no modules (--no-modules)');
+      return;
+    }
     if (this.restoreKey(ev)) return;
     this.startKey(ev.db, ev.key);
     const k = ev.key;
@@ -443,6 +455,10 @@ export class RespWriter extends ChunkedOutput {
       case 'header':
         this.version = ev.version;
         this.valkey = ev.magic === 'VALKEY';
+        return;
+      case 'moduleAux':
+        // No command carries a module's aux data: say so rather than lose it quietly.
+        this.cannotHold(`module aux data of ${ev.module}`, null, null, 'RESP commands cannot carry it');
         return;
       case 'function':
         if (!this.functions) return;
