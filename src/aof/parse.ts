@@ -16,7 +16,7 @@
  */
 import { RdbDecoder, type RdbDecoderOptions } from '../rdb/decoder.js';
 import { RdbkitError } from '../errors.js';
-import type { AofEvent, RdbEvent } from '../events.js';
+import type { AofEvent, AofPartEvent, RdbEvent } from '../events.js';
 import { toChunks, type ByteSource } from '../io/source.js';
 import { AofReader } from './reader.js';
 
@@ -51,6 +51,14 @@ export interface ParseAofOptions extends Omit<RdbDecoderOptions, 'afterEnd'> {
    * yielded. A verifier's mode; it cannot be combined with `until`.
    */
   commands?: 'events' | 'count';
+}
+
+/**
+ * True for the part of a lone RDB file (or RDB-preamble AOF): reports and
+ * writers treat that input as an RDB, and say nothing of the part.
+ */
+export function isLoneRdb(part: Pick<AofPartEvent, 'role' | 'format'>): boolean {
+  return part.role === 'single' && part.format === 'rdb';
 }
 
 const STAR = 0x2a;
@@ -243,8 +251,8 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
  * of a multi-part AOF in load order — and yields the RDB events of its base
  * or preamble, then `command` and `annotation` events. Every part starts
  * with an `aofPart` event (a lone RDB file too: it is read as an AOF that is
- * all preamble). An empty input is an empty AOF. Node users: `parseAofPath` in `rdbkit/node` opens files,
- * directories and manifests.
+ * all preamble). An empty input is an empty AOF. Node users:
+ * `parseAofPath` in `rdbkit/node` opens files, directories and manifests.
  *
  * ```ts
  * for await (const ev of parseAof(bytes)) if (ev.type === 'command') console.log(ev.db, ev.args);

@@ -357,11 +357,8 @@ export class AofReader {
       if (first === STAR) {
         const start = p;
         // *<argc>\r\n
-        let q = p + 1;
-        const lim = Math.min(len, q + MAX_HEADER + 1);
-        while (q < lim && b[q] !== CR) q++;
-        if (q >= len - 1) return this.incomplete(start, q - start + 2);
-        if (b[q] !== CR || b[q + 1] !== LF) this.fail('AOF_FORMAT', 'expected a line end after the argument count', this.base + q);
+        let q = this.headerEnd(b, p, len, 'argument count');
+        if (q < 0) return this.incomplete(start, len - start + 1);
         const argc = parseDecimal(b, p + 1, q);
         if (!(argc >= 1)) this.fail('AOF_FORMAT', `bad argument count ${JSON.stringify(String.fromCharCode(...b.subarray(p + 1, q)))}`, this.base + start);
         p = q + 2;
@@ -373,11 +370,8 @@ export class AofReader {
         for (let i = 0; i < argc; i++) {
           if (p >= len) return this.incomplete(start, p - start + 6 * Math.min(argc - i, 1 << 20));
           if (b[p] !== DOLLAR) this.fail('AOF_FORMAT', `expected '$' at argument ${i + 1} of ${argc}, got byte 0x${b[p]!.toString(16).padStart(2, '0')}`, this.base + p);
-          q = p + 1;
-          const l2 = Math.min(len, q + MAX_HEADER + 1);
-          while (q < l2 && b[q] !== CR) q++;
-          if (q >= len - 1) return this.incomplete(start, q - start + 2);
-          if (b[q] !== CR || b[q + 1] !== LF) this.fail('AOF_FORMAT', 'expected a line end after the argument length', this.base + q);
+          q = this.headerEnd(b, p, len, 'argument length');
+          if (q < 0) return this.incomplete(start, len - start + 1);
           const n = parseDecimal(b, p + 1, q);
           if (!(n >= 0) || n > MAX_BULK) this.fail('AOF_FORMAT', `bad argument length ${JSON.stringify(String.fromCharCode(...b.subarray(p + 1, q)))}`, this.base + p);
           p = q + 2;
@@ -428,6 +422,20 @@ export class AofReader {
     }
     this.pos = p;
     this.need = 1;
+  }
+
+  /**
+   * Where the `*N` / `$N` header line at `p` ends (its CR), or -1 when the
+   * buffer ends first. A line longer than MAX_HEADER, or not ended by CRLF,
+   * is an AOF_FORMAT error (`what` names the number it holds).
+   */
+  private headerEnd(b: Uint8Array, p: number, len: number, what: string): number {
+    let q = p + 1;
+    const lim = Math.min(len, q + MAX_HEADER + 1);
+    while (q < lim && b[q] !== CR) q++;
+    if (q >= len - 1) return -1;
+    if (b[q] !== CR || b[q + 1] !== LF) this.fail('AOF_FORMAT', `expected a line end after the ${what}`, this.base + q);
+    return q;
   }
 
   private incomplete(start: number, need: number): void {

@@ -8,14 +8,14 @@ import { rm } from 'node:fs/promises';
 import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError, describeKey } from '../errors.js';
-import { parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
+import { isLoneRdb, parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
 import type { RdbDecoderOptions } from '../rdb/decoder.js';
 import type { AofEvent } from '../events.js';
 import { openAof, OutputSink } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
 import { RespWriter } from '../writers/resp.js';
 import { RdbWriter } from '../writers/rdb.js';
-import { InfoCollector, renderInfo } from '../writers/info.js';
+import { InfoCollector, isMultiPart, rdbFormatName, renderInfo } from '../writers/info.js';
 import { makeKeyFilter, type KeyFilterOptions } from '../filters.js';
 import type { DataType } from '../rdb/constants.js';
 import { Progress } from './progress.js';
@@ -183,13 +183,13 @@ async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; 
       process.stdout.write(`OK ${input}: empty file (an empty AOF; an RDB is never empty)\n`);
       return;
     }
-    const multi = a.parts.some((p) => p.role !== 'single');
+    const multi = isMultiPart(a);
     const layout = multi ? `multi-part AOF (${a.parts.length} files)` : a.parts[0]?.format === 'rdb' ? 'AOF with RDB preamble' : 'AOF';
-    const rdb = report.magic !== null ? `, ${multi ? 'base' : 'preamble'} ${report.magic}${String(report.version).padStart(report.magic === 'VALKEY' ? 3 : 4, '0')} with ${report.keys} keys` : '';
+    const rdb = report.magic !== null && report.version !== null ? `, ${multi ? 'base' : 'preamble'} ${rdbFormatName(report.magic, report.version)} with ${report.keys} keys` : '';
     process.stdout.write(`OK ${input}: ${layout}${rdb}, ${a.commands} commands, ${a.annotations} annotations\n`);
     return;
   }
-  const fmt = `${report.magic}${String(report.version).padStart(report.magic === 'VALKEY' ? 3 : 4, '0')}`;
+  const fmt = rdbFormatName(report.magic ?? '?', report.version ?? 0);
   const c = report.checksum;
   const sum = c.stored === null ? 'no checksum (version < 5)' : c.disabled ? 'checksum disabled when saved' : `checksum ${c.stored} verified`;
   const trail = report.trailingBytes > 0 ? `, ${report.trailingBytes} trailing bytes after the checksum` : '';
@@ -198,7 +198,7 @@ async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; 
 
 /** `rdbkit rdb` reads RDB files only: an AOF's commands would need a server's semantics to become keys. */
 function refuseAof(ev: AofEvent): void {
-  if ((ev.type === 'aofPart' && (ev.role !== 'single' || ev.format !== 'rdb')) || ev.type === 'command' || ev.type === 'annotation') {
+  if ((ev.type === 'aofPart' && !isLoneRdb(ev)) || ev.type === 'command' || ev.type === 'annotation') {
     throw new RdbkitError(
       'USAGE',
       'this input is an AOF: rdbkit rdb cannot turn AOF commands into an RDB yet (replay them with `rdbkit resp INPUT | redis-cli --pipe` and SAVE, or convert an RDB)',
@@ -296,9 +296,9 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(new Option('--best-effort-version', 'read newer RDB versions best-effort').default(false)),
   ).action(async (input: string, o: FilterFlags & { output: string; rdbVersion?: number; lossy?: boolean; modules?: boolean; checksum?: boolean; bestEffortVersion?: boolean }) => {
     currentInput = input;
-    const filtered = o.db !== undefined || o.key !== undefined || o.keyRegex !== undefined || o.type !== undefined || o.expired === false;
-    // The source's RESIZEDB hints are copied only when every key is.
-    const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop, resizeHints: !filtered, modules: o.modules !== false };
+    // The source's RESIZEDB hints are copied only when every key is (no filter).
+    const everyKey = makeKeyFilter(filterOptions(o)) === null;
+    const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop, resizeHints: everyKey, modules: o.modules !== false };
     if (o.rdbVersion !== undefined) opts.version = o.rdbVersion;
     const writer = new RdbWriter(opts);
     try {

@@ -4,6 +4,7 @@
  */
 import type { AofEvent } from '../events.js';
 import { AofCommand } from '../aof/reader.js';
+import { isLoneRdb } from '../aof/parse.js';
 import type { DataType } from '../rdb/constants.js';
 
 /** Per-database counts. */
@@ -179,7 +180,7 @@ export class InfoCollector {
     switch (ev.type) {
       case 'aofPart':
         // A lone RDB file is an RDB until commands follow it.
-        if (ev.role !== 'single' || ev.format !== 'rdb') this.aof().parts.push({ file: ev.file, role: ev.role, format: ev.format, commands: 0 });
+        if (!isLoneRdb(ev)) this.aof().parts.push({ file: ev.file, role: ev.role, format: ev.format, commands: 0 });
         return;
       case 'command': {
         const part = this.aofPart();
@@ -308,6 +309,16 @@ function printable(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
+/** `REDIS0011` / `VALKEY080`, as the file's header spells it. */
+export function rdbFormatName(magic: string, version: number): string {
+  return `${magic}${String(version).padStart(magic === 'VALKEY' ? 3 : 4, '0')}`;
+}
+
+/** True when the AOF came from a manifest (base and incremental parts). */
+export function isMultiPart(a: AofInfo): boolean {
+  return a.parts.some((p) => p.role !== 'single');
+}
+
 /** Renders the report as text for a terminal. */
 export function renderInfo(r: InfoReport): string {
   const out: string[] = [];
@@ -316,8 +327,8 @@ export function renderInfo(r: InfoReport): string {
     if (r.size !== null) out.push(`size:       ${fmtBytes(r.size)} (${r.size} bytes)`);
     return out.join('\n') + '\n';
   }
-  if (r.aof !== null) out.push(r.aof.parts.length > 1 || r.aof.parts[0]?.role !== 'single' ? 'RDB base:' : 'RDB preamble:');
-  out.push(`format:     ${r.magic ?? '?'}${r.version !== null ? String(r.version).padStart(r.magic === 'VALKEY' ? 3 : 4, '0') : ''} (RDB version ${r.version ?? '?'})`);
+  if (r.aof !== null) out.push(isMultiPart(r.aof) ? 'RDB base:' : 'RDB preamble:');
+  out.push(`format:     ${r.version !== null ? rdbFormatName(r.magic, r.version) : r.magic} (RDB version ${r.version ?? '?'})`);
   if (r.size !== null) out.push(`size:       ${fmtBytes(r.size)} (${r.size} bytes)`);
   const ver = r.aux['redis-ver'] ?? r.aux['valkey-ver'];
   if (ver !== undefined) out.push(`written by: ${r.aux['valkey-ver'] !== undefined ? 'Valkey' : 'Redis'} ${ver}`);
@@ -373,7 +384,7 @@ export function renderInfo(r: InfoReport): string {
 const isoTime = (t: number): string => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 
 function renderAof(a: AofInfo, out: string[]): void {
-  const multi = a.parts.some((p) => p.role !== 'single');
+  const multi = isMultiPart(a);
   out.push(`AOF:        ${multi ? `multi-part, ${a.parts.length} file${a.parts.length === 1 ? '' : 's'}` : a.parts[0]?.format === 'rdb' ? 'RDB preamble + commands' : 'commands (RESP)'}`);
   if (multi) for (const p of a.parts) out.push(`  ${p.role.padEnd(5)} ${(p.file ?? '?').padEnd(36)} ${p.format.padEnd(4)} ${String(p.commands).padStart(10)} commands`);
   const dbs = Object.keys(a.byDb);

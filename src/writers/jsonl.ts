@@ -23,6 +23,7 @@
  */
 import { RdbkitError } from '../errors.js';
 import { ChunkedOutput, OUTPUT_CHUNK } from '../io/byte-writer.js';
+import { isLoneRdb } from '../aof/parse.js';
 import type {
   AofEvent,
   CommandEvent,
@@ -959,7 +960,7 @@ export class JsonlWriter extends ChunkedOutput {
         return;
       case 'aofPart':
         // A lone RDB file (or RDB-preamble AOF) says nothing more than its header does.
-        if (ev.role === 'single' && ev.format === 'rdb') return;
+        if (isLoneRdb(ev)) return;
         this.ascii('{"type":"aofPart","file":');
         this.fileName(ev.file);
         this.ascii(`,"role":"${ev.role}","format":"${ev.format}"`);
