@@ -95,7 +95,11 @@ export class RespWriter extends ChunkedOutput {
     }
   }
 
-  /** `*n` / `$n` and its line end. */
+  /**
+   * `*n` / `$n` and its line end, in one reserved run of the buffer (written
+   * inline rather than with `digits`: it runs once per argument, and the
+   * separate calls cost about 5% of `rdbkit resp`).
+   */
   private header(prefix: number, n: number): void {
     this.ensure(24);
     const buf = this.buf;
@@ -117,27 +121,24 @@ export class RespWriter extends ChunkedOutput {
 
   /**
    * A score as a bulk string: the shortest decimal that reads back as the
-   * same double, formatted in place (room for the header first, then moved
-   * up behind it).
+   * same double, formatted in place a little ahead, then moved up behind its
+   * header.
    */
   private bulkScore(v: number): void {
     if (!Number.isFinite(v) || (v === 0 && 1 / v < 0)) {
       this.bulk(RespWriter.score(v));
       return;
     }
-    this.ensure(48);
     const start = this.pos;
-    const at = start + 8;
+    const at = start + 8; // room for "$NN\r\n"
+    this.ensure(48);
     this.pos = at;
     this.double(v);
     const len = this.pos - at;
+    this.pos = start;
+    this.header(0x24, len);
     const buf = this.buf;
-    let p = start;
-    buf[p++] = 0x24;
-    if (len >= 10) buf[p++] = 0x30 + Math.floor(len / 10);
-    buf[p++] = 0x30 + (len % 10);
-    buf[p++] = 0x0d;
-    buf[p++] = 0x0a;
+    let p = this.pos;
     buf.copyWithin(p, at, at + len);
     p += len;
     buf[p++] = 0x0d;
