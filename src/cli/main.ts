@@ -3,9 +3,7 @@
  * corrupt or unsupported (one line on stderr naming the problem and the
  * offset), 2 on a usage error.
  */
-import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError, describeKey } from '../errors.js';
 import { isLoneRdb, parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
@@ -357,39 +355,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/**
- * Streaming keeps the live heap small, but V8 lets garbage grow towards its
- * heap limit (several GB on large machines) before collecting it. A 1 GiB
- * old-space limit keeps peak RSS flat (measured: 215 MB → 150 MB on the
- * huge-values benchmark). When nobody chose a limit, the CLI runs itself
- * once more with one. Returns false when it did not re-run.
- */
-function rerunWithHeapLimit(): boolean {
-  const HEAP_MB = 1024;
-  const chosen = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || (process.env.NODE_OPTIONS ?? '').includes('--max-old-space-size');
-  const script = process.argv[1];
-  // verify and info build no values: their garbage stays small, and a second start-up would cost more than it saves.
-  const light = process.argv[2] === 'verify' || process.argv[2] === 'info';
-  if (light || chosen || process.env.RDBKIT_NO_REEXEC || !script || getHeapStatistics().heap_size_limit <= (HEAP_MB + 512) * 1048576) return false;
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, script, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, RDBKIT_NO_REEXEC: '1' },
-  });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
-  });
-  return true;
-}
-
-if (!rerunWithHeapLimit()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    () => {
-      process.exitCode = 1;
-    },
-  );
-}
+// bin/rdbkit.js decides on the heap limit before this module loads (see there).
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = 1;
+  },
+);
