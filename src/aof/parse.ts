@@ -159,7 +159,8 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
           for (const c of d.remainder().chunks) tail(c);
           return;
         }
-        if (ev.type === 'keyChunk' || batch.length >= BATCH) {
+        // With a sink, each event is handled before the decoder reads on (see RdbDecoderOptions.sink).
+        if (ev.type === 'keyChunk' || batch.length >= BATCH || d.sinking) {
           yield batch;
           batch = [];
         }

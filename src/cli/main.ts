@@ -9,9 +9,10 @@ import { RdbkitError, describeKey } from '../errors.js';
 import { isLoneRdb, parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
 import type { RdbDecoderOptions } from '../rdb/decoder.js';
 import type { AofEvent } from '../events.js';
-import { openAof, OutputSink } from '../node/index.js';
+import { openAof, OutputSink, type OpenedAof } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
 import { RespWriter } from '../writers/resp.js';
+import { FileChecksum } from './checksum.js';
 import { RdbWriter } from '../writers/rdb.js';
 import { InfoCollector, isMultiPart, rdbFormatName, renderInfo } from '../writers/info.js';
 import { makeKeyFilter, type KeyFilterOptions } from '../filters.js';
@@ -104,7 +105,7 @@ function reportCut(ev: Extract<AofEvent, { type: 'aofTruncated' }>, input: strin
 /** Decodes `input` (an RDB, AOF file, AOF directory or manifest) and streams what `writer` makes of it to `-o` or stdout. */
 async function convert(
   input: string,
-  o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number; rawValues?: boolean },
+  o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number; rawValues?: boolean; sink?: RespWriter | undefined },
   writer: EventWriter,
   onEvent?: (ev: AofEvent) => void,
 ): Promise<void> {
@@ -113,9 +114,11 @@ async function convert(
   const src = await openAof(input);
   const sink = await OutputSink.open(o.output ?? null);
   let keys = 0;
-  const progress = new Progress(() => src.position, src.size, () => keys);
-  const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true };
+  const sinkKeys = o.sink ? (): number => o.sink!.sinkKeys : (): number => 0;
+  const progress = new Progress(() => src.position, src.size, () => keys + sinkKeys());
+  const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true, sink: o.sink ?? null };
   if (o.until !== undefined) options.until = o.until;
+  const crc = checksumFor(src, options);
   try {
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {
@@ -131,14 +134,28 @@ async function convert(
     writer.end();
     for (const chunk of writer.take()) await sink.write(chunk);
   } finally {
+    crc?.close();
     progress.stop();
     await sink.close();
   }
 }
 
+/**
+ * For a lone regular file whose checksum is verified: a worker thread that
+ * runs the CRC-64 over the file while this thread decodes (see checksum.ts),
+ * set as the decoder's `checksumOf`.
+ */
+function checksumFor(src: OpenedAof, options: ParseAofOptions): FileChecksum | null {
+  if (src.kind !== 'single' || src.size === null || src.name === '-' || options.verifyChecksum === false) return null;
+  const crc = new FileChecksum(src.name);
+  options.checksumOf = crc.of;
+  return crc;
+}
+
 async function collectInfo(input: string, o: { checksum?: boolean; future?: boolean; strict?: boolean }) {
   const src = await openAof(input);
   const info = new InfoCollector();
+  let crc: FileChecksum | null = null;
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys);
   try {
@@ -147,7 +164,9 @@ async function collectInfo(input: string, o: { checksum?: boolean; future?: bool
     const skipAll = (k: { dataType: DataType }): boolean => k.dataType === 'module';
     // verify only counts commands (info tallies them by name and database).
     const commands = o.strict ? 'count' : 'events';
-    for await (const batch of parseAofBatches(src.parts, { ...decoderOptions(o), keyFilter: skipAll, truncated: o.strict ? 'strict' : 'load', commands })) {
+    const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: skipAll, truncated: o.strict ? 'strict' : 'load', commands };
+    crc = checksumFor(src, options);
+    for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {
         if (ev.type === 'keySkipped' || ev.type === 'key' || ev.type === 'command') keys++;
         else if (ev.type === 'aofPartEnd' && ev.counted) keys += ev.commands;
@@ -156,6 +175,7 @@ async function collectInfo(input: string, o: { checksum?: boolean; future?: bool
       }
     }
   } finally {
+    crc?.close();
     progress.stop();
   }
   return info.report(src.size);
@@ -272,8 +292,10 @@ export async function main(argv: string[]): Promise<number> {
     };
     if (o.targetVersion !== undefined) opts.targetVersion = o.targetVersion;
     const writer = new RespWriter(opts);
-    // RESTORE payloads copy the values the target holds as they are.
-    await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: o.restore === true }, writer);
+    // RESTORE payloads copy the values the target holds as they are; plain
+    // commands are written element by element from the input (the writer as the decoder's sink).
+    const restore = o.restore === true;
+    await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: restore, sink: restore ? undefined : writer }, writer);
     if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped${o.targetVersion !== undefined ? ` for RDB version ${o.targetVersion}` : ''}\n`);
   });
 

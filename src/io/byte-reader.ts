@@ -35,6 +35,17 @@ export class ByteReader {
   protected pendingBytes = 0;
   /** True once the input is known to be complete. */
   protected ended = false;
+  /**
+   * After a merge that copied only the start of a chunk: that chunk, where
+   * its copy starts in `buf`, and the view of its rest left pending. A later
+   * unit that starts in the copied part goes back to the chunk itself instead
+   * of merging again (otherwise every unit that straddled the merged
+   * buffer's end would copy the next piece, and a whole chunk would be
+   * copied in MERGE_SLACK steps).
+   */
+  private bridge: Uint8Array | null = null;
+  private bridgeAt = 0;
+  private bridgeRest: Uint8Array | null = null;
 
   /** Absolute offset of the read position. */
   get offset(): number {
@@ -72,8 +83,10 @@ export class ByteReader {
    * bytes there are, once the input has ended). Called before a retry.
    */
   protected gather(): void {
+    if (this.buf.length - this.mark >= this.wanted || this.pending.length === 0) return;
+    if (this.bridge !== null) this.unbridge();
     const inBuf = this.buf.length - this.mark;
-    if (inBuf >= this.wanted || this.pending.length === 0) return;
+    if (inBuf >= this.wanted) return;
     if (inBuf === 0 && this.pending[0]!.length >= this.wanted) {
       // The unit starts exactly at the next chunk: adopt it without copying.
       this.onDiscard(this.buf, this.mark);
@@ -97,10 +110,15 @@ export class ByteReader {
       const c = this.pending[0]!;
       const take = Math.min(c.length, total - at);
       merged.set(take === c.length ? c : c.subarray(0, take), at);
+      if (take === c.length) this.pending.shift();
+      else {
+        this.pending[0] = c.subarray(take);
+        this.bridge = c;
+        this.bridgeAt = at;
+        this.bridgeRest = this.pending[0];
+      }
       at += take;
       this.pendingBytes -= take;
-      if (take === c.length) this.pending.shift();
-      else this.pending[0] = c.subarray(take);
     }
     this.base += this.mark;
     this.pos -= this.mark;
@@ -108,11 +126,30 @@ export class ByteReader {
     this.setBuffer(merged);
   }
 
+  /** Goes back from a merged buffer to the chunk it copied the start of, when the unit starts in that copy. */
+  private unbridge(): void {
+    const c = this.bridge!;
+    const rest = this.bridgeRest;
+    const from = this.bridgeAt;
+    this.bridge = null;
+    this.bridgeRest = null;
+    if (this.mark < from || this.pending[0] !== rest) return;
+    const idx = this.mark - from;
+    this.onDiscard(this.buf, this.mark, idx);
+    this.base += from;
+    this.pos = this.pos - this.mark + idx;
+    this.mark = idx;
+    this.pending.shift();
+    this.pendingBytes -= rest!.length;
+    this.setBuffer(c);
+  }
+
   /**
    * Called with a buffer and the index up to which its bytes were consumed,
-   * just before the reader lets go of the consumed part (checksumming hook).
+   * just before the reader lets go of the consumed part (checksumming hook);
+   * the next buffer goes on at its index `nextAt`.
    */
-  protected onDiscard(_buf: Uint8Array, _upTo: number): void {
+  protected onDiscard(_buf: Uint8Array, _upTo: number, _nextAt = 0): void {
     // overridden by the decoder
   }
 

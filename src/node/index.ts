@@ -4,9 +4,8 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { once } from 'node:events';
 import { RdbkitError } from '../errors.js';
 import { parseRdb, parseRdbBatches, type ParseRdbOptions } from '../rdb/parse.js';
 import type { AofEvent, RdbEvent } from '../events.js';
@@ -230,37 +229,49 @@ export async function* parseRdbFileBatches(path: string, options: ParseRdbOption
   yield* parseRdbBatches(input.chunks, options);
 }
 
-/** A sink for output chunks: a file or stdout, with backpressure. */
+/**
+ * A sink for output chunks: stdout (a stream, with backpressure), or a file
+ * path written with blocking writes on this thread — no round trip through
+ * the thread pool per chunk, which left the decoder idle.
+ */
 export class OutputSink {
-  private readonly stream: Writable;
-  private readonly isStdout: boolean;
+  private readonly stream: Writable | null;
+  private fd: number;
+  private readonly path: string;
   private broken: Error | null = null;
-  /** True when the reader went away (EPIPE on stdout): stop producing. */
+  /** True when the reader went away (EPIPE): stop producing. */
   closed = false;
 
-  private constructor(stream: Writable, isStdout: boolean) {
+  private constructor(stream: Writable | null, fd: number, path: string) {
     this.stream = stream;
-    this.isStdout = isStdout;
-    stream.on('error', (e: NodeJS.ErrnoException) => {
+    this.fd = fd;
+    this.path = path;
+    stream?.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') this.closed = true;
       else this.broken = e;
     });
   }
 
-  /** Opens `path` for writing, or stdout when path is null or `-`. */
+  /** Opens `path` for writing (created or truncated), or stdout when path is null or `-`. */
   static async open(path: string | null): Promise<OutputSink> {
-    if (path === null || path === '-') return new OutputSink(process.stdout, true);
-    const ws = createWriteStream(path);
-    await once(ws, 'open').catch((e: NodeJS.ErrnoException) => {
-      throw new RdbkitError('IO', `cannot write ${path}: ${e.code ?? e.message}`, { cause: e });
-    });
-    return new OutputSink(ws, false);
+    if (path === null || path === '-') return new OutputSink(process.stdout, -1, 'stdout');
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (e) {
+      throw new RdbkitError('IO', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+    return new OutputSink(null, fd, path);
   }
 
   /** Writes a chunk, waiting when the stream asks for it. */
   async write(chunk: Uint8Array): Promise<void> {
     if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
     if (this.closed || chunk.length === 0) return;
+    if (this.stream === null) {
+      this.writeFd(chunk);
+      return;
+    }
     if (!this.stream.write(chunk)) {
       const s = this.stream;
       await new Promise<void>((resolve) => {
@@ -277,16 +288,32 @@ export class OutputSink {
     }
   }
 
+  private writeFd(chunk: Uint8Array): void {
+    try {
+      for (let at = 0; at < chunk.length; ) at += writeSync(this.fd, chunk, at, chunk.length - at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
+        this.closed = true;
+        return;
+      }
+      this.broken = e as Error;
+      throw new RdbkitError('IO', `cannot write ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+  }
+
   /** Flushes and closes (stdout is flushed, not closed). */
   async close(): Promise<void> {
-    if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
-    if (this.isStdout) {
-      if (this.closed) return;
-      await new Promise<void>((resolve) => this.stream.write(new Uint8Array(0), () => resolve()));
+    if (this.stream === null) {
+      if (this.fd >= 0) {
+        const fd = this.fd;
+        this.fd = -1;
+        closeSync(fd);
+      }
+      if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
       return;
     }
-    await new Promise<void>((resolve, reject) => {
-      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
-    });
+    if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.closed) return;
+    await new Promise<void>((resolve) => this.stream!.write(new Uint8Array(0), () => resolve()));
   }
 }

@@ -39,15 +39,16 @@ import {
   describeType,
 } from './constants.js';
 import { Crc64 } from './crc64.js';
-import { LzfStreamDecoder, lzfDecompress } from './lzf.js';
-import { decodeZiplist } from './encodings/ziplist.js';
-import { decodeListpack } from './encodings/listpack.js';
-import { decodeIntset } from './encodings/intset.js';
+import { LzfStreamDecoder, lzfDecompress, lzfDecompressInto } from './lzf.js';
+import { decodeZiplist, walkZiplist } from './encodings/ziplist.js';
+import { decodeListpack, walkListpack } from './encodings/listpack.js';
+import { decodeIntset, walkIntset } from './encodings/intset.js';
+import type { ElementReceiver, ValueSink } from './sink.js';
 import { decodeZipmap } from './encodings/zipmap.js';
 import { decodeStreamNode, parseStreamInt } from './encodings/stream.js';
 import { decodeModuleId } from './encodings/module.js';
 import { intToAscii } from './encodings/int-text.js';
-import { parseScore } from './double.js';
+import { parseScore, parseScoreAt } from './double.js';
 
 /** A parser for pre-GA module values (type 6), keyed by module name. */
 export interface ModuleValueReader {
@@ -114,6 +115,25 @@ export interface RdbDecoderOptions {
    * (`keyStart`…) never carry it. Default false, and then it costs nothing.
    */
   rawValues?: boolean;
+  /**
+   * Hands the values of plain types — strings up to `chunkBytes`, lists,
+   * sets, sorted sets, and hashes without field expiries — to this sink
+   * element by element (`begin`, elements, `done`), with no object per element
+   * and no key event; other keys (streams, modules, hashes with field
+   * expiries, larger strings, keys the filter skips) still come as events.
+   * The consumer must handle each event before the decoder reads on, so that
+   * sink calls and events stay in file order: `parseRdbBatches` and
+   * `parseAofBatches` then yield one event per batch. The fast path of
+   * `rdbkit resp`. Default null.
+   */
+  sink?: ValueSink | null;
+  /**
+   * The CRC-64 of the input's first `end` bytes, computed elsewhere (the CLI
+   * reads the file on a worker thread while the decoder works): called once,
+   * at the EOF opcode of an RDB with a checksum, and the decoder then does
+   * not checksum the bytes itself. Default null.
+   */
+  checksumOf?: ((end: number) => bigint) | null;
 }
 
 const S_HEADER = 0;
@@ -139,6 +159,34 @@ const V_HASH_2 = 13; // Valkey type 22: STR field, STR value, i64 expire
 
 const U64_MAX = 0xffffffffffffffffn;
 
+/** Value types a `sink` takes, by RDB type byte. */
+const SINK_TYPES = new Uint8Array(256);
+for (const t of [
+  RDB_TYPE.STRING, RDB_TYPE.LIST, RDB_TYPE.SET, RDB_TYPE.ZSET, RDB_TYPE.ZSET_2, RDB_TYPE.HASH,
+  RDB_TYPE.LIST_QUICKLIST, RDB_TYPE.LIST_QUICKLIST_2, RDB_TYPE.LIST_ZIPLIST, RDB_TYPE.SET_INTSET,
+  RDB_TYPE.SET_LISTPACK, RDB_TYPE.ZSET_ZIPLIST, RDB_TYPE.ZSET_LISTPACK, RDB_TYPE.HASH_ZIPLIST, RDB_TYPE.HASH_LISTPACK,
+]) SINK_TYPES[t] = 1;
+
+/** Passes a ziplist/listpack sorted set's member/score pairs to a sink, parsing each score. */
+class ZsetPairs implements ElementReceiver {
+  sink: ValueSink | null = null;
+  at = 0;
+  private member = true;
+  reset(sink: ValueSink, at: number): void {
+    this.sink = sink;
+    this.at = at;
+    this.member = true;
+  }
+  str(buf: Uint8Array, start: number, end: number): void {
+    if ((this.member = !this.member)) this.sink!.score(parseScoreAt(buf, start, end, this.at));
+    else this.sink!.str(buf, start, end);
+  }
+  int(v: number): void {
+    if ((this.member = !this.member)) this.sink!.score(v);
+    else this.sink!.int(v);
+  }
+}
+
 interface ValueState {
   info: KeyInfo;
   offset: number;
@@ -160,6 +208,8 @@ interface ValueState {
   /** Stream: entries decoded so far are in items; node count. */
   nodes: number;
   skip: boolean;
+  /** The value goes to the decoder's sink. */
+  sink: boolean;
 }
 
 function assertSafeLength(n: number | bigint, offset: number): number {
@@ -190,8 +240,20 @@ export class RdbDecoder extends ByteReader {
   private rawStart = -1;
   /** With rawValues: the value's bytes in buffers the reader has let go of. */
   private rawParts: Uint8Array[] | null = null;
+  private readonly sink: ValueSink | null;
+  private readonly zsetPairs = new ZsetPairs();
+  /** Sink mode: the two string elements of a unit (`strRef`), and reused buffers for compressed ones. */
+  private refBuf0: Uint8Array = new Uint8Array(0);
+  private refStart0 = 0;
+  private refEnd0 = 0;
+  private refBuf1: Uint8Array = new Uint8Array(0);
+  private refStart1 = 0;
+  private refEnd1 = 0;
+  private scratch0 = new Uint8Array(0);
+  private scratch1 = new Uint8Array(0);
 
   private readonly crc = new Crc64();
+  private readonly checksumOf: ((end: number) => bigint) | null;
   private crcAt = 0;
   private crcOn = false;
 
@@ -221,6 +283,13 @@ export class RdbDecoder extends ByteReader {
     this.keyFilter = options.keyFilter ?? null;
     this.afterEnd = options.afterEnd ?? 'count';
     this.rawValues = options.rawValues === true;
+    this.sink = options.sink ?? null;
+    this.checksumOf = options.checksumOf ?? null;
+  }
+
+  /** True when values go to a sink: the consumer must take events one at a time (see `sink`). */
+  get sinking(): boolean {
+    return this.sink !== null;
   }
 
   /** Feeds the next chunk of input. The decoder keeps views into it: do not modify it afterwards. */
@@ -325,13 +394,13 @@ export class RdbDecoder extends ByteReader {
     });
   }
 
-  protected override onDiscard(buf: Uint8Array, upTo: number): void {
+  protected override onDiscard(buf: Uint8Array, upTo: number, nextAt = 0): void {
     if (this.crcOn && upTo > this.crcAt) this.crc.update(buf, this.crcAt, upTo);
-    this.crcAt = 0;
+    this.crcAt = nextAt;
     if (this.rawStart >= 0) {
-      // The next buffer starts at `upTo` of this one (see ByteReader.gather and append).
+      // The next buffer goes on at `nextAt` from `upTo` of this one (see ByteReader.gather and append).
       if (upTo > this.rawStart) (this.rawParts ??= []).push(buf.subarray(this.rawStart, upTo));
-      this.rawStart = 0;
+      this.rawStart = nextAt;
     }
   }
 
@@ -405,7 +474,7 @@ export class RdbDecoder extends ByteReader {
     this.magic = magic;
     this.version = version;
     this.valkey = magic === 'VALKEY';
-    this.crcOn = version >= 5;
+    this.crcOn = version >= 5 && this.checksumOf === null;
     this.crcAt = this.mark;
     this.state = S_RECORD;
     this.emit({ type: 'header', offset: 0, magic, version, future });
@@ -556,8 +625,9 @@ export class RdbDecoder extends ByteReader {
       minExpire: 0,
       nodes: 0,
       skip,
+      sink: this.sink !== null && !skip && SINK_TYPES[op] === 1,
     };
-    if (this.rawValues && !skip) {
+    if (this.rawValues && !skip && !this.v.sink) {
       this.rawStart = this.pos;
       this.rawParts = null;
     }
@@ -571,7 +641,7 @@ export class RdbDecoder extends ByteReader {
     if (stored) {
       const dv = new DataView(stored.buffer, stored.byteOffset, 8);
       storedBig = dv.getBigUint64(0, true);
-      computed = this.crc.value;
+      computed = this.checksumOf !== null ? this.checksumOf(offset + 1) : this.crc.value;
       if (storedBig !== 0n && this.verifyChecksum) {
         if (computed !== storedBig) {
           throw new RdbkitError(
@@ -725,6 +795,7 @@ export class RdbDecoder extends ByteReader {
 
   private readValueStep(): void {
     const v = this.v!;
+    if (v.sink) return this.sinkStep(v);
     if (v.mode === 0) return this.readValueStart(v);
     switch (v.mode) {
       case V_STRING_RAW: {
@@ -846,6 +917,191 @@ export class RdbDecoder extends ByteReader {
         return this.finishValue(v, meta);
       }
     }
+  }
+
+  // ------------------------------------------------------------ sink mode
+
+  /**
+   * Reads an RDB string for the sink without making an object: it lands in
+   * ref slot 0 or 1 (a range of the input, of a small integer's cached text,
+   * or of a reused buffer for LZF data), valid until the next unit.
+   */
+  private strRef(slot: 0 | 1): void {
+    const at = this.offset;
+    this.strHeader();
+    let b: Uint8Array;
+    let s = 0;
+    let e: number;
+    if (this.strHeaderKind === 0) {
+      const n = this.strLen;
+      if (n > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${n} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+      this.need(n);
+      b = this.buf;
+      s = this.pos;
+      e = s + n;
+      this.pos = e;
+    } else if (this.strHeaderKind === 1) {
+      b = this.strInt!;
+      e = b.length;
+    } else {
+      const ulen = this.strULen;
+      if (ulen > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${ulen} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+      const clen = this.strLen;
+      this.need(clen);
+      const p = this.pos;
+      this.pos += clen;
+      b = this.scratchFor(slot, ulen);
+      lzfDecompressInto(this.buf, p, p + clen, b, ulen, this.base + p);
+      e = ulen;
+    }
+    if (slot === 0) {
+      this.refBuf0 = b;
+      this.refStart0 = s;
+      this.refEnd0 = e;
+    } else {
+      this.refBuf1 = b;
+      this.refStart1 = s;
+      this.refEnd1 = e;
+    }
+  }
+
+  /** A reused buffer of at least `n` bytes for slot `slot` (values above 4 MiB get one of their own, not kept). */
+  private scratchFor(slot: 0 | 1, n: number): Uint8Array {
+    const have = slot === 0 ? this.scratch0 : this.scratch1;
+    if (have.length >= n) return have;
+    if (n > 1 << 22) return new Uint8Array(n);
+    let cap = Math.max(256, have.length);
+    while (cap < n) cap *= 2;
+    const b = new Uint8Array(cap);
+    if (slot === 0) this.scratch0 = b;
+    else this.scratch1 = b;
+    return b;
+  }
+
+  /** A blob (listpack, ziplist, intset, quicklist node) for the sink: a view, or of a reused buffer when compressed. */
+  private blobRef(): Uint8Array {
+    this.strRef(0);
+    return this.refBuf0.subarray(this.refStart0, this.refEnd0);
+  }
+
+  /** One unit of a value that goes to the sink: every read first, sink calls last. */
+  private sinkStep(v: ValueState): void {
+    const sink = this.sink!;
+    switch (v.mode) {
+      case 0:
+        return this.sinkStart(v, sink);
+      case V_LIST:
+        this.strRef(0);
+        sink.str(this.refBuf0, this.refStart0, this.refEnd0);
+        return this.countDown(v);
+      case V_ZSET:
+      case V_ZSET2: {
+        this.strRef(0);
+        const score = v.mode === V_ZSET ? this.textScore() : this.f64le();
+        sink.str(this.refBuf0, this.refStart0, this.refEnd0);
+        sink.score(score);
+        return this.countDown(v);
+      }
+      case V_HASH:
+        this.strRef(0);
+        this.strRef(1);
+        sink.str(this.refBuf0, this.refStart0, this.refEnd0);
+        sink.str(this.refBuf1, this.refStart1, this.refEnd1);
+        return this.countDown(v);
+      case V_QUICKLIST: {
+        const at = this.offset;
+        walkZiplist(this.blobRef(), at, sink);
+        return this.countDown(v);
+      }
+      case V_QUICKLIST2: {
+        const at = this.offset;
+        const container = this.lenNumber();
+        const blobAt = this.offset;
+        const blob = this.blobRef();
+        if (container === QUICKLIST_NODE_CONTAINER.PLAIN) {
+          sink.str(blob, 0, blob.length);
+        } else if (container === QUICKLIST_NODE_CONTAINER.PACKED) {
+          if (blob.length === 0) throw corrupt('empty quicklist node', blobAt);
+          walkListpack(blob, blobAt, sink);
+        } else {
+          throw corrupt(`invalid quicklist node container ${container}`, at);
+        }
+        return this.countDown(v);
+      }
+    }
+    throw new RdbkitError('CORRUPT', `internal: value mode ${v.mode} has no sink path`, { offset: this.offset });
+  }
+
+  private sinkStart(v: ValueState, sink: ValueSink): void {
+    const t = v.info.rdbType;
+    switch (t) {
+      case RDB_TYPE.STRING: {
+        this.strHeader();
+        const big = this.strHeaderKind === 0 ? this.strLen : this.strHeaderKind === 2 ? this.strULen : 0;
+        if (big > this.chunkBytes) {
+          // Streams in pieces as events, like any large string.
+          v.sink = false;
+          this.pos = this.mark;
+          return this.readValueStart(v);
+        }
+        this.pos = this.mark;
+        this.strRef(0);
+        sink.begin(v.info);
+        sink.str(this.refBuf0, this.refStart0, this.refEnd0);
+        return this.finishValue(v);
+      }
+      case RDB_TYPE.LIST:
+      case RDB_TYPE.SET:
+        return this.sinkCollection(v, sink, V_LIST);
+      case RDB_TYPE.ZSET:
+        return this.sinkCollection(v, sink, V_ZSET);
+      case RDB_TYPE.ZSET_2:
+        return this.sinkCollection(v, sink, V_ZSET2);
+      case RDB_TYPE.HASH:
+        return this.sinkCollection(v, sink, V_HASH);
+      case RDB_TYPE.LIST_QUICKLIST:
+        return this.sinkCollection(v, sink, V_QUICKLIST);
+      case RDB_TYPE.LIST_QUICKLIST_2:
+        return this.sinkCollection(v, sink, V_QUICKLIST2);
+    }
+    // One blob: read it whole, then hand its elements over.
+    const at = this.offset;
+    const blob = this.blobRef();
+    sink.begin(v.info);
+    let n: number;
+    switch (t) {
+      case RDB_TYPE.LIST_ZIPLIST:
+        walkZiplist(blob, at, sink);
+        break;
+      case RDB_TYPE.SET_INTSET:
+        walkIntset(blob, at, sink);
+        break;
+      case RDB_TYPE.SET_LISTPACK:
+        walkListpack(blob, at, sink);
+        break;
+      case RDB_TYPE.ZSET_ZIPLIST:
+      case RDB_TYPE.ZSET_LISTPACK:
+        this.zsetPairs.reset(sink, at);
+        n = t === RDB_TYPE.ZSET_ZIPLIST ? walkZiplist(blob, at, this.zsetPairs) : walkListpack(blob, at, this.zsetPairs);
+        if (n % 2 !== 0) throw corrupt(`sorted set blob has an odd number of elements (${n})`, at);
+        break;
+      case RDB_TYPE.HASH_ZIPLIST:
+      case RDB_TYPE.HASH_LISTPACK:
+        n = t === RDB_TYPE.HASH_ZIPLIST ? walkZiplist(blob, at, sink) : walkListpack(blob, at, sink);
+        if (n % 2 !== 0) throw corrupt(`hash blob has an odd number of elements (${n})`, v.offset);
+        break;
+      default:
+        throw new RdbkitError('CORRUPT', `internal: value type ${t} has no sink path`, { offset: v.offset });
+    }
+    return this.finishValue(v);
+  }
+
+  private sinkCollection(v: ValueState, sink: ValueSink, mode: number): void {
+    const n = this.lenNumber();
+    v.mode = mode;
+    v.remaining = n;
+    sink.begin(v.info);
+    if (n === 0) this.finishValue(v);
   }
 
   /** Reads what follows the key and sets the value mode; small values finish right here. */
@@ -1151,6 +1407,10 @@ export class RdbDecoder extends ByteReader {
   private finishValue(v: ValueState, meta?: StreamMeta): void {
     this.v = null;
     this.state = S_RECORD;
+    if (v.sink) {
+      this.sink!.done(v.info);
+      return;
+    }
     const end = this.offset;
     const i = v.info;
     const raw = this.rawStart >= 0 ? this.takeRaw() : null;

@@ -14,9 +14,14 @@ function isScoreChar(c: number): boolean {
  * `+inf`, `infinity`, `nan` (any case). Throws `CORRUPT` at `offset` otherwise.
  */
 export function parseScore(b: Uint8Array, offset: number): number {
+  return parseScoreAt(b, 0, b.length, offset);
+}
+
+/** `parseScore` of `b[start, end)`. */
+export function parseScoreAt(b: Uint8Array, start: number, end: number, offset: number): number {
   let s = '';
-  let plain = b.length > 0;
-  for (let i = 0; i < b.length; i++) {
+  let plain = end > start;
+  for (let i = start; i < end; i++) {
     const c = b[i]!;
     if (!isScoreChar(c)) plain = false;
     s += String.fromCharCode(c);

@@ -9,8 +9,18 @@ import { corrupt } from '../errors.js';
 /** Decompresses `input` into exactly `outLen` bytes. Faults are CORRUPT at `baseOffset` + input index. */
 export function lzfDecompress(input: Uint8Array, outLen: number, baseOffset: number): Uint8Array {
   const out = new Uint8Array(outLen);
-  const n = input.length;
-  let ip = 0;
+  lzfDecompressInto(input, 0, input.length, out, outLen, baseOffset);
+  return out;
+}
+
+/**
+ * Decompresses `input[start, end)` into `out[0, outLen)` (`out` may be longer:
+ * a reused buffer). Faults are CORRUPT at `baseOffset` + index from `start`.
+ */
+export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array, outLen: number, baseOffset: number): void {
+  baseOffset -= start;
+  const n = end;
+  let ip = start;
   let op = 0;
   while (ip < n) {
     const at = ip;
@@ -41,7 +51,6 @@ export function lzfDecompress(input: Uint8Array, outLen: number, baseOffset: num
     }
   }
   if (op !== outLen) throw corrupt(`LZF output is ${op} bytes, expected ${outLen}`, baseOffset + n);
-  return out;
 }
 
 const HLOG = 14;

@@ -17,6 +17,8 @@ export type ParseRdbOptions = RdbDecoderOptions;
  */
 function drain(dec: RdbDecoder, out: RdbEvent[], max: number): void {
   let ev: RdbEvent | undefined;
+  // With a sink, each event is handled before the decoder reads on (see RdbDecoderOptions.sink).
+  if (dec.sinking) max = 1;
   while (out.length < max && (ev = dec.read()) !== undefined) {
     out.push(ev);
     if (ev.type === 'keyChunk') return;

@@ -9,7 +9,8 @@
  * is written while the value arrives.
  */
 import { RdbkitError } from '../errors.js';
-import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyStartEvent, AofEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
+import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyInfo, KeyStartEvent, AofEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
+import type { ValueSink } from '../rdb/sink.js';
 import { dumpPayload, valueBytes } from '../rdb/encoder.js';
 import { ChunkedOutput } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
@@ -53,8 +54,20 @@ const enc = new TextEncoder();
 const A = (s: string): Uint8Array => enc.encode(s);
 const CRLF = A('\r\n');
 
-/** Synchronous RESP writer: `write()` events, `take()` output chunks. */
-export class RespWriter extends ChunkedOutput {
+/** Room kept in front of a batch written through the sink for its `*N\r\n` line, whose N is known only at its end. */
+const BATCH_ROOM = 20;
+const K_STRING = 1;
+const K_LIST = 2;
+const K_HASH = 3;
+const K_ZSET = 4;
+
+/**
+ * Synchronous RESP writer: `write()` events, `take()` output chunks. It is
+ * also a `ValueSink`: given as the decoder's `sink`, plain values are
+ * written element by element straight from the input bytes (the fast path
+ * of `rdbkit resp`), with output identical to the event path.
+ */
+export class RespWriter extends ChunkedOutput implements ValueSink {
   private readonly replace: boolean;
   private readonly functions: boolean;
   private readonly batchElements: number;
@@ -78,6 +91,21 @@ export class RespWriter extends ChunkedOutput {
   private batchCount = 0;
   private fieldTtls: Array<[Uint8Array, number]> = [];
   private streamEntries = 0;
+  /** Keys written through the sink. */
+  sinkKeys = 0;
+  private sinkKind = 0;
+  private sinkCmd = '';
+  private sinkKey: Uint8Array = CRLF;
+  /** Where the open sink batch (its reserved header room) starts; -1 when none is open. */
+  private batchAt = -1;
+  private batchArgs = 0;
+  /** Hash: a field is written and its value comes next. */
+  private half = false;
+  /** Sorted set: the member waiting for its score (a range, or an integer when memberBuf is null). */
+  private memberBuf: Uint8Array | null = null;
+  private memberStart = 0;
+  private memberEnd = 0;
+  private memberInt = 0;
 
   constructor(options: RespOptions = {}) {
     super();
@@ -182,7 +210,185 @@ export class RespWriter extends ChunkedOutput {
   /** Ends the output (checks no streamed value is left open). */
   end(): void {
     if (this.open) throw new RdbkitError('OUTPUT', 'events ended inside a streamed value', { db: this.open.db, key: this.open.key });
+    if (this.sinkKind !== 0) throw new RdbkitError('OUTPUT', 'events ended inside a value given to the sink', { key: this.sinkKey });
     this.flushBuffer();
+  }
+
+  // ------------------------------------------------ ValueSink (fast path)
+
+  /** ValueSink: a value starts; its elements follow. */
+  begin(info: KeyInfo): void {
+    this.startKey(info.db, info.key);
+    this.sinkKey = info.key;
+    switch (info.dataType) {
+      case 'string':
+        this.sinkKind = K_STRING;
+        break;
+      case 'list':
+        this.sinkKind = K_LIST;
+        this.sinkCmd = 'RPUSH';
+        break;
+      case 'set':
+        this.sinkKind = K_LIST;
+        this.sinkCmd = 'SADD';
+        break;
+      case 'hash':
+        this.sinkKind = K_HASH;
+        this.sinkCmd = 'HSET';
+        this.half = false;
+        break;
+      case 'zset':
+        this.sinkKind = K_ZSET;
+        this.sinkCmd = 'ZADD';
+        break;
+      default:
+        throw new RdbkitError('OUTPUT', `a ${info.dataType} value cannot be written through the sink`, { db: info.db, key: info.key });
+    }
+  }
+
+  /** ValueSink: a string element. */
+  str(buf: Uint8Array, start: number, end: number): void {
+    switch (this.sinkKind) {
+      case K_STRING:
+        this.header(0x2a, 3);
+        this.bulk('SET');
+        this.bulk(this.sinkKey);
+        this.header(0x24, end - start);
+        this.copyArg(buf, start, end);
+        return;
+      case K_ZSET:
+        this.memberBuf = buf;
+        this.memberStart = start;
+        this.memberEnd = end;
+        return;
+      default:
+        this.openBatch();
+        this.header(0x24, end - start);
+        this.copyArg(buf, start, end);
+        this.batchSize += end - start;
+        this.elementDone();
+    }
+  }
+
+  /** ValueSink: an integer element. */
+  int(v: number): void {
+    if (this.sinkKind === K_ZSET) {
+      this.memberBuf = null;
+      this.memberInt = v;
+      return;
+    }
+    if (this.sinkKind === K_STRING) {
+      const t = String(v);
+      this.header(0x2a, 3);
+      this.bulk('SET');
+      this.bulk(this.sinkKey);
+      this.bulk(t);
+      return;
+    }
+    this.openBatch();
+    this.batchSize += this.intArg(v);
+    this.elementDone();
+  }
+
+  /** ValueSink: the score of the member just given. */
+  score(v: number): void {
+    this.openBatch();
+    this.bulkScore(v);
+    const m = this.memberBuf;
+    if (m === null) {
+      this.batchSize += 24 + this.intArg(this.memberInt);
+    } else {
+      this.header(0x24, this.memberEnd - this.memberStart);
+      this.copyArg(m, this.memberStart, this.memberEnd);
+      this.batchSize += 24 + this.memberEnd - this.memberStart;
+      this.memberBuf = null;
+    }
+    this.batchArgs += 2;
+    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.closeBatch();
+  }
+
+  /** ValueSink: the value is complete. */
+  done(info: KeyInfo): void {
+    this.closeBatch();
+    this.sinkKind = 0;
+    this.sinkKeys++;
+    this.finishKey(info.key, info.expireAt);
+    this.maybeFlush();
+  }
+
+  /** Copies an argument's bytes and its line end. */
+  private copyArg(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n <= 32) {
+      for (let i = start; i < end; i++) buf[p++] = src[i]!;
+    } else {
+      buf.set(src.subarray(start, end), p);
+      p += n;
+    }
+    buf[p++] = 0x0d;
+    buf[p++] = 0x0a;
+    this.pos = p;
+  }
+
+  /** An integer as a bulk string; returns the length of its text. */
+  private intArg(v: number): number {
+    const neg = v < 0;
+    const a = neg ? -v : v;
+    let d = 1;
+    for (let t = a; t >= 10; t = Math.floor(t / 10)) d++;
+    const len = neg ? d + 1 : d;
+    this.header(0x24, len);
+    this.ensure(len + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    if (neg) buf[p++] = 0x2d;
+    let q = p + d;
+    p = q;
+    let x = a;
+    do {
+      buf[--q] = 0x30 + (x % 10);
+      x = Math.floor(x / 10);
+    } while (x > 0);
+    buf[p++] = 0x0d;
+    buf[p++] = 0x0a;
+    this.pos = p;
+    return len;
+  }
+
+  /** One element (list/set member; hash field or value) is written: counts it, and ends a full batch. */
+  private elementDone(): void {
+    this.batchArgs++;
+    if (this.sinkKind === K_HASH && (this.half = !this.half)) return;
+    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.closeBatch();
+  }
+
+  /** Starts a batch command (`RPUSH key …`) unless one is open, leaving room for its `*N` line. */
+  private openBatch(): void {
+    if (this.batchAt >= 0) return;
+    this.ensure(BATCH_ROOM);
+    this.batchAt = this.pos;
+    this.pos += BATCH_ROOM;
+    this.bulk(this.sinkCmd);
+    this.bulk(this.sinkKey);
+  }
+
+  /** Ends the open batch: its `*N` line goes at the end of the room, and the command moves down over the rest. */
+  private closeBatch(): void {
+    const at = this.batchAt;
+    if (at < 0) return;
+    const end = this.pos;
+    this.pos = at;
+    this.header(0x2a, 2 + this.batchArgs);
+    const gap = at + BATCH_ROOM - this.pos;
+    if (gap > 0) this.buf.copyWithin(this.pos, at + BATCH_ROOM, end);
+    this.pos = end - gap;
+    this.batchAt = -1;
+    this.batchArgs = 0;
+    this.batchSize = 0;
+    this.batchCount = 0;
   }
 
   // ----------------------------------------------------------- helpers

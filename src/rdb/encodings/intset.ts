@@ -4,10 +4,18 @@
  * decimal text.
  */
 import { RdbkitError, corrupt } from '../../errors.js';
-import { int64ToAscii, intToAscii, parseCanonicalInt } from './int-text.js';
+import { int64ToAscii, parseCanonicalInt } from './int-text.js';
+import { ElementList, type ElementReceiver } from '../sink.js';
 
 /** Decodes an intset blob into its members as decimal text. */
 export function decodeIntset(blob: Uint8Array, baseOffset: number): Uint8Array[] {
+  const list = new ElementList();
+  walkIntset(blob, baseOffset, list);
+  return list.out;
+}
+
+/** Checks an intset blob and hands its members to `r` in order; returns how many there were. */
+export function walkIntset(blob: Uint8Array, baseOffset: number, r: ElementReceiver): number {
   const n = blob.length;
   if (n < 8) throw corrupt(`intset of ${n} bytes is too short`, baseOffset);
   const dv = new DataView(blob.buffer, blob.byteOffset, n);
@@ -15,7 +23,6 @@ export function decodeIntset(blob: Uint8Array, baseOffset: number): Uint8Array[]
   const len = dv.getUint32(4, true);
   if (enc !== 2 && enc !== 4 && enc !== 8) throw corrupt(`invalid intset encoding ${enc}`, baseOffset);
   if (8 + len * enc !== n) throw corrupt(`intset of ${len} × ${enc} bytes does not fit a ${n}-byte blob`, baseOffset + 4);
-  const out: Uint8Array[] = new Array<Uint8Array>(len);
   let p = 8;
   if (enc === 8) {
     let prev: bigint | null = null;
@@ -23,18 +30,24 @@ export function decodeIntset(blob: Uint8Array, baseOffset: number): Uint8Array[]
       const v = dv.getBigInt64(p, true);
       if (prev !== null && v <= prev) throw corrupt('intset members are not strictly ascending', baseOffset + p);
       prev = v;
-      out[i] = int64ToAscii(dv.getInt32(p + 4, true), dv.getUint32(p, true));
+      const hi = dv.getInt32(p + 4, true);
+      const lo = dv.getUint32(p, true);
+      if (hi >= -0x200000 && hi < 0x200000) r.int(hi * 0x100000000 + lo);
+      else {
+        const t = int64ToAscii(hi, lo);
+        r.str(t, 0, t.length);
+      }
     }
-    return out;
+    return len;
   }
   let prev = -Infinity;
   for (let i = 0; i < len; i++, p += enc) {
     const v = enc === 2 ? dv.getInt16(p, true) : dv.getInt32(p, true);
     if (v <= prev) throw corrupt('intset members are not strictly ascending', baseOffset + p);
     prev = v;
-    out[i] = intToAscii(v);
+    r.int(v);
   }
-  return out;
+  return len;
 }
 
 /** Encodes canonical integer texts as an intset (sorted, smallest width that fits). */

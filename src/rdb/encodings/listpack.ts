@@ -6,7 +6,8 @@
  * bits: its size follows from the element size.
  */
 import { corrupt } from '../../errors.js';
-import { int64ToAscii, intToAscii, parseCanonicalInt } from './int-text.js';
+import { int64ToAscii, parseCanonicalInt } from './int-text.js';
+import { ElementList, type ElementReceiver } from '../sink.js';
 
 const LP_HDR_SIZE = 6;
 const LP_EOF = 0xff;
@@ -31,6 +32,13 @@ export function backlenSize(l: number): number {
 
 /** Decodes a listpack blob into its elements (integers as decimal text; strings as views). */
 export function decodeListpack(blob: Uint8Array, baseOffset: number): Uint8Array[] {
+  const list = new ElementList();
+  walkListpack(blob, baseOffset, list);
+  return list.out;
+}
+
+/** Checks a listpack blob and hands its elements to `r` in order; returns how many there were. */
+export function walkListpack(blob: Uint8Array, baseOffset: number, r: ElementReceiver): number {
   const n = blob.length;
   if (n < LP_HDR_SIZE + 1) throw corrupt(`listpack of ${n} bytes is too short`, baseOffset);
   const total = (blob[0]! | (blob[1]! << 8) | (blob[2]! << 16) | (blob[3]! << 24)) >>> 0;
@@ -38,31 +46,30 @@ export function decodeListpack(blob: Uint8Array, baseOffset: number): Uint8Array
   const count = blob[4]! | (blob[5]! << 8);
   if (blob[n - 1] !== LP_EOF) throw corrupt('listpack is not terminated by 0xFF', baseOffset + n - 1);
   const end = n - 1;
-  const out: Uint8Array[] = [];
+  let found = 0;
   let p = LP_HDR_SIZE;
   while (p < end) {
     const start = p;
     const b = blob[p]!;
-    let v: Uint8Array;
     if ((b & 0x80) === LP_ENCODING_7BIT_UINT) {
-      v = intToAscii(b);
+      r.int(b);
       p += 1;
     } else if ((b & 0xc0) === LP_ENCODING_6BIT_STR) {
       const len = b & 0x3f;
       if (1 + len > end - p) throw corrupt('listpack string runs past the end', baseOffset + p);
-      v = blob.subarray(p + 1, p + 1 + len);
+      r.str(blob, p + 1, p + 1 + len);
       p += 1 + len;
     } else if ((b & 0xe0) === LP_ENCODING_13BIT_INT) {
       if (p + 2 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
       let x = ((b & 0x1f) << 8) | blob[p + 1]!;
       if (x >= 4096) x -= 8192;
-      v = intToAscii(x);
+      r.int(x);
       p += 2;
     } else if ((b & 0xf0) === LP_ENCODING_12BIT_STR) {
       if (p + 2 > end) throw corrupt('listpack string header runs past the end', baseOffset + p);
       const len = ((b & 0x0f) << 8) | blob[p + 1]!;
       if (2 + len > end - p) throw corrupt('listpack string runs past the end', baseOffset + p);
-      v = blob.subarray(p + 2, p + 2 + len);
+      r.str(blob, p + 2, p + 2 + len);
       p += 2 + len;
     } else {
       switch (b) {
@@ -70,30 +77,34 @@ export function decodeListpack(blob: Uint8Array, baseOffset: number): Uint8Array
           if (p + 5 > end) throw corrupt('listpack string header runs past the end', baseOffset + p);
           const len = (blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24)) >>> 0;
           if (len > end - p - 5) throw corrupt('listpack string runs past the end', baseOffset + p);
-          v = blob.subarray(p + 5, p + 5 + len);
+          r.str(blob, p + 5, p + 5 + len);
           p += 5 + len;
           break;
         }
         case LP_ENCODING_16BIT_INT:
           if (p + 3 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
-          v = intToAscii(((blob[p + 1]! | (blob[p + 2]! << 8)) << 16) >> 16);
+          r.int(((blob[p + 1]! | (blob[p + 2]! << 8)) << 16) >> 16);
           p += 3;
           break;
         case LP_ENCODING_24BIT_INT:
           if (p + 4 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
-          v = intToAscii(((blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16)) << 8) >> 8);
+          r.int(((blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16)) << 8) >> 8);
           p += 4;
           break;
         case LP_ENCODING_32BIT_INT:
           if (p + 5 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
-          v = intToAscii(blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24));
+          r.int(blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24));
           p += 5;
           break;
         case LP_ENCODING_64BIT_INT: {
           if (p + 9 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
           const lo = (blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24)) >>> 0;
           const hi = blob[p + 5]! | (blob[p + 6]! << 8) | (blob[p + 7]! << 16) | (blob[p + 8]! << 24);
-          v = int64ToAscii(hi, lo);
+          if (hi >= -0x200000 && hi < 0x200000) r.int(hi * 0x100000000 + lo);
+          else {
+            const t = int64ToAscii(hi, lo);
+            r.str(t, 0, t.length);
+          }
           p += 9;
           break;
         }
@@ -113,11 +124,11 @@ export function decodeListpack(blob: Uint8Array, baseOffset: number): Uint8Array
     }
     if (back !== l) throw corrupt(`listpack backlen ${back} does not match the element size ${l}`, baseOffset + p);
     p += bl;
-    out.push(v);
+    found++;
   }
   if (p !== end) throw corrupt('listpack element runs into the terminator', baseOffset + p);
-  if (count !== 0xffff && count !== out.length) throw corrupt(`listpack says ${count} elements, found ${out.length}`, baseOffset + 4);
-  return out;
+  if (count !== 0xffff && count !== found) throw corrupt(`listpack says ${count} elements, found ${found}`, baseOffset + 4);
+  return found;
 }
 
 function writeBacklen(out: Uint8Array, p: number, l: number): number {

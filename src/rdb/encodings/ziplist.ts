@@ -5,7 +5,8 @@
  * big-endian inside this otherwise little-endian structure.
  */
 import { corrupt } from '../../errors.js';
-import { int64ToAscii, intToAscii, parseCanonicalInt } from './int-text.js';
+import { int64ToAscii, parseCanonicalInt } from './int-text.js';
+import { ElementList, type ElementReceiver } from '../sink.js';
 
 const ZIP_END = 0xff;
 const ZIP_BIG_PREVLEN = 0xfe;
@@ -23,6 +24,13 @@ const HEADER = 10;
 
 /** Decodes a ziplist blob into its entries (integers as decimal text; strings as views). */
 export function decodeZiplist(blob: Uint8Array, baseOffset: number): Uint8Array[] {
+  const list = new ElementList();
+  walkZiplist(blob, baseOffset, list);
+  return list.out;
+}
+
+/** Checks a ziplist blob and hands its entries to `r` in order; returns how many there were. */
+export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementReceiver): number {
   const n = blob.length;
   if (n < HEADER + 1) throw corrupt(`ziplist of ${n} bytes is too short`, baseOffset);
   const dv = new DataView(blob.buffer, blob.byteOffset, n);
@@ -30,7 +38,7 @@ export function decodeZiplist(blob: Uint8Array, baseOffset: number): Uint8Array[
   if (zlbytes !== n) throw corrupt(`ziplist says ${zlbytes} bytes, blob has ${n}`, baseOffset);
   const zllen = dv.getUint16(8, true);
   if (blob[n - 1] !== ZIP_END) throw corrupt('ziplist is not terminated by 0xFF', baseOffset + n - 1);
-  const out: Uint8Array[] = [];
+  let found = 0;
   let p = HEADER;
   let prevSize = 0;
   const end = n - 1;
@@ -65,52 +73,62 @@ export function decodeZiplist(blob: Uint8Array, baseOffset: number): Uint8Array[
         p += 5;
       }
       if (len > end - p) throw corrupt(`ziplist string of ${len} bytes runs past the end`, baseOffset + p);
-      out.push(blob.subarray(p, p + len));
+      r.str(blob, p, p + len);
       p += len;
     } else {
-      let v: Uint8Array;
+      let v: number;
       const at = p;
       p += 1;
       switch (enc) {
         case ZIP_INT_16B:
           if (p + 2 > end) throw corrupt('ziplist integer runs past the end', baseOffset + at);
-          v = intToAscii(dv.getInt16(p, true));
+          v = dv.getInt16(p, true);
           p += 2;
           break;
         case ZIP_INT_32B:
           if (p + 4 > end) throw corrupt('ziplist integer runs past the end', baseOffset + at);
-          v = intToAscii(dv.getInt32(p, true));
+          v = dv.getInt32(p, true);
           p += 4;
           break;
         case ZIP_INT_64B:
           if (p + 8 > end) throw corrupt('ziplist integer runs past the end', baseOffset + at);
-          v = int64ToAscii(dv.getInt32(p + 4, true), dv.getUint32(p, true));
-          p += 8;
+          {
+            const hi = dv.getInt32(p + 4, true);
+            const lo = dv.getUint32(p, true);
+            p += 8;
+            if (hi >= -0x200000 && hi < 0x200000) v = hi * 0x100000000 + lo;
+            else {
+              const t = int64ToAscii(hi, lo);
+              r.str(t, 0, t.length);
+              v = NaN;
+            }
+          }
           break;
         case ZIP_INT_24B:
           if (p + 3 > end) throw corrupt('ziplist integer runs past the end', baseOffset + at);
-          v = intToAscii(((blob[p]! | (blob[p + 1]! << 8) | (blob[p + 2]! << 16)) << 8) >> 8);
+          v = ((blob[p]! | (blob[p + 1]! << 8) | (blob[p + 2]! << 16)) << 8) >> 8;
           p += 3;
           break;
         case ZIP_INT_8B:
           if (p + 1 > end) throw corrupt('ziplist integer runs past the end', baseOffset + at);
-          v = intToAscii((blob[p]! << 24) >> 24);
+          v = (blob[p]! << 24) >> 24;
           p += 1;
           break;
         default:
           if (enc >= ZIP_INT_IMM_MIN && enc <= ZIP_INT_IMM_MAX) {
-            v = intToAscii(enc - ZIP_INT_IMM_MIN);
+            v = enc - ZIP_INT_IMM_MIN;
             break;
           }
           throw corrupt(`invalid ziplist encoding byte 0x${enc.toString(16)}`, baseOffset + at);
       }
-      out.push(v);
+      if (v === v) r.int(v); // NaN: a wide integer already given as text
     }
+    found++;
     prevSize = p - start;
   }
   if (p !== end) throw corrupt('ziplist entry runs into the terminator', baseOffset + p);
-  if (zllen !== 0xffff && zllen !== out.length) throw corrupt(`ziplist says ${zllen} entries, found ${out.length}`, baseOffset + 8);
-  return out;
+  if (zllen !== 0xffff && zllen !== found) throw corrupt(`ziplist says ${zllen} entries, found ${found}`, baseOffset + 8);
+  return found;
 }
 
 function intEncoding(v: number | bigint): { enc: number; size: number } {

@@ -1,0 +1,41 @@
+/**
+ * Element-wise delivery of values, without an object per element: the
+ * compact encodings' walkers (listpack, ziplist, intset) hand each element to
+ * an `ElementReceiver`, and the decoder's `sink` option hands whole values of
+ * plain types to a `ValueSink` the same way (design.md section 3, "sink").
+ */
+import type { KeyInfo } from '../events.js';
+import { intToAscii } from './encodings/int-text.js';
+
+/** Receives elements one at a time. Bytes passed to `str` are valid only during the call. */
+export interface ElementReceiver {
+  /** A string element: `buf[start, end)`. */
+  str(buf: Uint8Array, start: number, end: number): void;
+  /** An integer element (a safe integer; larger ones come to `str` as decimal text). */
+  int(v: number): void;
+}
+
+/**
+ * Takes the values of keys the decoder hands over element by element (see
+ * `RdbDecoderOptions.sink`): `begin`, then the elements in file order —
+ * list and set members, hash fields and values alternating, sorted-set
+ * members each followed by its `score`, or a string's one value — then `done`.
+ * A sorted-set member's bytes stay valid until its score has been given.
+ */
+export interface ValueSink extends ElementReceiver {
+  begin(info: KeyInfo): void;
+  /** The score of the sorted-set member just given. */
+  score(v: number): void;
+  done(info: KeyInfo): void;
+}
+
+/** An ElementReceiver that collects the elements as views (integers as decimal text). */
+export class ElementList implements ElementReceiver {
+  out: Uint8Array[] = [];
+  str(buf: Uint8Array, start: number, end: number): void {
+    this.out.push(buf.subarray(start, end));
+  }
+  int(v: number): void {
+    this.out.push(intToAscii(v));
+  }
+}
