@@ -81,6 +81,8 @@ function decoderOptions(o: { checksum?: boolean; future?: boolean }): RdbDecoder
 interface EventWriter {
   write(ev: AofEvent): void;
   take(): Uint8Array[];
+  /** Chunks from take() that are written out (see ChunkedOutput.recycle). */
+  recycle?(chunks: Uint8Array[]): void;
   end(): void;
 }
 
@@ -119,6 +121,8 @@ async function convert(
   const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true, sink: o.sink ?? null };
   if (o.until !== undefined) options.until = o.until;
   const crc = checksumFor(src, options);
+  // Written out when write() returns: the writer may reuse its chunks.
+  const recycle = sink.synchronous && writer.recycle !== undefined;
   try {
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {
@@ -128,7 +132,9 @@ async function convert(
         if (ev.type === 'command' && dbs !== null && !dbs.includes(ev.db)) continue;
         writer.write(ev);
       }
-      for (const chunk of writer.take()) await sink.write(chunk);
+      const chunks = writer.take();
+      for (const chunk of chunks) await sink.write(chunk);
+      if (recycle) writer.recycle?.(chunks);
       if (sink.closed) return;
     }
     writer.end();

@@ -107,14 +107,27 @@ export const OUTPUT_CHUNK = 1 << 16;
 /** A ByteWriter whose content leaves in chunks of about OUTPUT_CHUNK bytes. */
 export class ChunkedOutput extends ByteWriter {
   private ready: Uint8Array[] = [];
+  /** Working buffers given back with `recycle()`; null until the first call. */
+  private pool: Uint8Array[] | null = null;
 
   constructor() {
     super(OUTPUT_CHUNK * 2);
   }
 
-  /** Hands the buffered bytes to `take()` (an exact-size copy) and keeps the working buffer. */
+  /**
+   * Hands the buffered bytes to `take()` and keeps a working buffer: an
+   * exact-size copy, or — once the caller recycles chunks — the working
+   * buffer itself, with the next one from the pool.
+   */
   protected flushBuffer(): void {
     if (this.pos === 0) return;
+    const pool = this.pool;
+    if (pool !== null) {
+      this.ready.push(this.buf.subarray(0, this.pos));
+      this.buf = pool.pop() ?? new Uint8Array(OUTPUT_CHUNK * 2);
+      this.pos = 0;
+      return;
+    }
     this.ready.push(this.buf.slice(0, this.pos));
     this.pos = 0;
     if (this.buf.length > OUTPUT_CHUNK * 8) this.buf = new Uint8Array(OUTPUT_CHUNK * 2);
@@ -125,10 +138,23 @@ export class ChunkedOutput extends ByteWriter {
     if (this.pos >= OUTPUT_CHUNK) this.flushBuffer();
   }
 
-  /** Completed output chunks; the writer forgets them. */
+  /** Completed output chunks; the writer forgets them (unless they are recycled). */
   take(): Uint8Array[] {
     const r = this.ready;
     this.ready = [];
     return r;
+  }
+
+  /**
+   * Gives chunks from `take()` back once they are written out, for the
+   * writer to write into again: from the first call on, chunks are views of
+   * the writer's working buffers, not copies, so a caller that recycles must
+   * be done with every chunk it recycles, and should recycle all of them.
+   */
+  recycle(chunks: Uint8Array[]): void {
+    const pool = (this.pool ??= []);
+    for (const c of chunks) {
+      if (c.byteOffset === 0 && c.buffer.byteLength === OUTPUT_CHUNK * 2 && pool.length < 8) pool.push(new Uint8Array(c.buffer));
+    }
   }
 }

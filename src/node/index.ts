@@ -264,6 +264,11 @@ export class OutputSink {
     return new OutputSink(null, fd, path);
   }
 
+  /** True when `write()` is done with a chunk once it returns (a file, not stdout). */
+  get synchronous(): boolean {
+    return this.stream === null;
+  }
+
   /** Writes a chunk, waiting when the stream asks for it. */
   async write(chunk: Uint8Array): Promise<void> {
     if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });

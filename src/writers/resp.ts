@@ -162,6 +162,14 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.ensure(48);
     this.pos = at;
     this.double(v);
+    this.moveUnderHeader(start, at);
+  }
+
+  /**
+   * Text formatted in place at `at` (up to `pos`), a little ahead of `start`:
+   * becomes a bulk string at `start`, its `$len` line first.
+   */
+  private moveUnderHeader(start: number, at: number): void {
     const len = this.pos - at;
     this.pos = start;
     this.header(0x24, len);
@@ -322,7 +330,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.ensure(n + 2);
     const buf = this.buf;
     let p = this.pos;
-    if (n <= 32) {
+    if (n <= 64) {
       for (let i = start; i < end; i++) buf[p++] = src[i]!;
     } else {
       buf.set(src.subarray(start, end), p);
@@ -509,7 +517,23 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private streamItems(key: Uint8Array, entries: StreamEntry[]): void {
     for (const e of entries) {
       if (e.deleted) continue;
-      this.command(['XADD', key, RespWriter.id(e.id), ...e.fields]);
+      // XADD key id field value …, written without an argument array (streams have many small entries).
+      const f = e.fields;
+      this.header(0x2a, 3 + f.length);
+      this.bulk('XADD');
+      this.bulk(key);
+      const { ms, seq } = e.id;
+      if (typeof ms === 'number' && typeof seq === 'number') {
+        const at = this.pos;
+        this.ensure(48);
+        this.pos = at + 8; // room for "$NN\r\n"
+        this.digits(ms);
+        this.u8(0x2d);
+        this.digits(seq);
+        this.moveUnderHeader(at, at + 8);
+      } else this.bulk(RespWriter.id(e.id));
+      for (let i = 0; i < f.length; i++) this.bulk(f[i]!);
+      this.maybeFlush();
       this.streamEntries++;
     }
   }
