@@ -165,6 +165,11 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
           batch = [];
         }
       }
+      // With a sink, output was written during this chunk without events: let the consumer take it.
+      if (d.sinking) {
+        yield batch;
+        batch = [];
+      }
     }
 
     try {

@@ -154,7 +154,7 @@ export class ChunkedOutput extends ByteWriter {
   recycle(chunks: Uint8Array[]): void {
     const pool = (this.pool ??= []);
     for (const c of chunks) {
-      if (c.byteOffset === 0 && c.buffer.byteLength === OUTPUT_CHUNK * 2 && pool.length < 8) pool.push(new Uint8Array(c.buffer));
+      if (c.byteOffset === 0 && c.buffer.byteLength === OUTPUT_CHUNK * 2 && pool.length < 64) pool.push(new Uint8Array(c.buffer));
     }
   }
 }

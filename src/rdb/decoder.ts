@@ -123,8 +123,9 @@ export interface RdbDecoderOptions {
    * expiries, larger strings, keys the filter skips) still come as events.
    * The consumer must handle each event before the decoder reads on, so that
    * sink calls and events stay in file order: `parseRdbBatches` and
-   * `parseAofBatches` then yield one event per batch. The fast path of
-   * `rdbkit resp`. Default null.
+   * `parseAofBatches` then yield one event per batch, and a batch (maybe
+   * empty) after each input chunk, so that the consumer can take the output
+   * the sink made meanwhile. The fast path of `rdbkit resp`. Default null.
    */
   sink?: ValueSink | null;
   /**

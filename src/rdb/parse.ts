@@ -45,6 +45,8 @@ export async function* parseRdbBatches(source: ByteSource, options: ParseRdbOpti
         if (batch.length === 0) break;
         yield batch;
       }
+      // With a sink, output was written during this chunk without events: let the consumer take it.
+      if (dec.sinking) yield [];
       if (dec.done) return;
       if (finished) throw new RdbkitError('TRUNCATED', 'unexpected end of input', { offset: dec.offset });
       const r = await it.next();
