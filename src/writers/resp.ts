@@ -397,6 +397,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.batchArgs = 0;
     this.batchSize = 0;
     this.batchCount = 0;
+    this.maybeFlush();
   }
 
   // ----------------------------------------------------------- helpers

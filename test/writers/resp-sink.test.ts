@@ -114,3 +114,30 @@ describe('RespWriter as the decoder sink writes what the event path writes', () 
     expect(compared).toBe(corpus.length);
   });
 });
+
+describe('RespWriter as a sink keeps its output bounded', () => {
+  it('a value of 200,000 elements leaves in chunks while it is written, none much larger than a batch', () => {
+    const w = new RespWriter({ batchBytes: 64 * 1024 });
+    const info = { db: 0, key: new TextEncoder().encode('big'), expireAt: null, lruIdle: null, lfuFreq: null, rdbType: 14, encoding: 'quicklist2', dataType: 'list' } as const;
+    const el = new TextEncoder().encode('element-of-a-long-list-0123456789');
+    w.begin(info);
+    let during = 0;
+    let largest = 0;
+    let total = 0;
+    for (let i = 0; i < 200_000; i++) {
+      w.str(el, 0, el.length);
+      for (const c of w.take()) {
+        during++;
+        largest = Math.max(largest, c.length);
+        total += c.length;
+      }
+    }
+    w.done(info);
+    w.end();
+    for (const c of w.take()) total += c.length;
+    // Every element is its own `$33` argument: the output holds all of them.
+    expect(total).toBeGreaterThan(200_000 * (el.length + 7));
+    expect(during).toBeGreaterThan(50);
+    expect(largest).toBeLessThan(2 * 64 * 1024 + 1024);
+  });
+});
