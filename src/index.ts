@@ -6,6 +6,7 @@
 export { RdbkitError, type RdbkitErrorCode } from './errors.js';
 export type * from './events.js';
 export { RdbDecoder, type RdbDecoderOptions, type ModuleValueReader } from './rdb/decoder.js';
+export type { ValueSink, ElementReceiver } from './rdb/sink.js';
 export { parseRdb, parseRdbSync, parseRdbBatches, type ParseRdbOptions } from './rdb/parse.js';
 export { parseAof, parseAofBatches, type ParseAofOptions, type AofPartInput } from './aof/parse.js';
 export { AofReader } from './aof/reader.js';
