@@ -622,6 +622,9 @@ async function hugeBench(build) {
   console.log(`huge.rdb: ${(size / 1e6).toFixed(0)} MB — ${want.list} list elements, ${want.set} set members, ${want.hash} hash fields, ${want.zset} zset members, ${want.string} B string`);
   // 1. peak RSS with output discarded
   const devnull = runOnce(process.execPath, [build.bin, 'json', file, '-o', '/dev/null']);
+  // 1b. rdbkit resp (values element by element through the decoder's sink), beside redis-check-rdb reading the same file
+  const respNull = runOnce(process.execPath, [build.bin, 'resp', file, '-o', '/dev/null']);
+  const checkRdb = spawnSync('sh', ['-c', 'command -v redis-check-rdb']).status === 0 ? runOnce('redis-check-rdb', [file]) : null;
   // 2. output streamed through the counting parser (nothing is kept)
   const counter = new JsonlCounter();
   const piped = await streamProcess(process.execPath, [build.bin, 'json', file], (buf) => counter.push(buf));
@@ -646,15 +649,19 @@ async function hugeBench(build) {
   const rssOk = (m) => m.rssMB !== null && m.rssMB < RSS_LIMIT_MB;
   console.log(`  rdbkit json huge.rdb -o /dev/null   ${devnull.seconds.toFixed(2)} s, ${(size / 1e6 / devnull.seconds).toFixed(1)} MB/s, peak RSS ${f(devnull.rssMB)} MB  ${rssOk(devnull) ? 'PASS' : 'FAIL'} (limit ${RSS_LIMIT_MB} MB)`);
   console.log(`  rdbkit json huge.rdb | counter       ${piped.seconds.toFixed(2)} s, peak RSS ${f(piped.rssMB)} MB  ${rssOk(piped) ? 'PASS' : 'FAIL'}`);
+  console.log(`  rdbkit resp huge.rdb -o /dev/null   ${respNull.seconds.toFixed(2)} s, ${(size / 1e6 / respNull.seconds).toFixed(1)} MB/s, peak RSS ${f(respNull.rssMB)} MB  ${rssOk(respNull) ? 'PASS' : 'FAIL'}`);
+  if (checkRdb) console.log(`  redis-check-rdb huge.rdb            ${checkRdb.seconds.toFixed(2)} s, ${(size / 1e6 / checkRdb.seconds).toFixed(1)} MB/s (resp: ${(checkRdb.seconds / respNull.seconds).toFixed(2)}× its speed)`);
   console.log(`  output: ${got.records} records; list ${got.list}, set ${got.set}, hash ${got.hash}, zset ${got.zset} elements; string ${got.string} bytes, base64 ${got.stringBase64 ? 'yes' : 'no'}, SHA-256 ${got.stringSha256Ok ? 'matches' : 'differs'}  ${problems.length ? 'FAIL' : 'PASS'}`);
   for (const p of problems) console.log(`    ${p}`);
   return {
     bytes: size,
     devNull: { seconds: devnull.seconds, cpu: devnull.cpu, rssMB: devnull.rssMB, ok: rssOk(devnull) },
     piped: { seconds: piped.seconds, cpu: piped.cpu, rssMB: piped.rssMB, ok: rssOk(piped) },
+    resp: { seconds: respNull.seconds, cpu: respNull.cpu, rssMB: respNull.rssMB, ok: rssOk(respNull) },
+    redisCheckRdb: checkRdb ? { seconds: checkRdb.seconds } : null,
     output: got,
     problems,
-    ok: rssOk(devnull) && rssOk(piped) && problems.length === 0,
+    ok: rssOk(devnull) && rssOk(piped) && rssOk(respNull) && problems.length === 0,
   };
 }
 
