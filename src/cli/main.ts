@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError, describeKey } from '../errors.js';
 import { isLoneRdb, parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
-import type { RdbDecoderOptions } from '../rdb/decoder.js';
+import { sinkTakes, type RdbDecoderOptions } from '../rdb/decoder.js';
 import type { AofEvent } from '../events.js';
 import { openAof, OutputSink, type OpenedAof } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
@@ -163,14 +163,16 @@ async function collectInfo(input: string, o: { checksum?: boolean; future?: bool
   const info = new InfoCollector();
   let crc: FileChecksum | null = null;
   let keys = 0;
-  const progress = new Progress(() => src.position, src.size, () => keys);
+  const progress = new Progress(() => src.position, src.size, () => keys + info.sinkKeys);
   try {
-    // Skip building values (module values excepted, to name their modules):
-    // the structure is still decoded and validated.
-    const skipAll = (k: { dataType: DataType }): boolean => k.dataType === 'module';
+    // Plain values go to the collector as the decoder's sink: read and
+    // checked, without building their elements. The rest (streams, modules,
+    // hashes with field expiries) are skipped, module values excepted, to
+    // name their modules; values too large for the sink stream as events.
+    const skipRest = (k: { dataType: DataType; rdbType: number }): boolean => k.dataType === 'module' || sinkTakes(k.rdbType);
     // verify only counts commands (info tallies them by name and database).
     const commands = o.strict ? 'count' : 'events';
-    const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: skipAll, truncated: o.strict ? 'strict' : 'load', commands };
+    const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: skipRest, sink: info, truncated: o.strict ? 'strict' : 'load', commands };
     crc = checksumFor(src, options);
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {

@@ -168,6 +168,11 @@ for (const t of [
   RDB_TYPE.SET_LISTPACK, RDB_TYPE.ZSET_ZIPLIST, RDB_TYPE.ZSET_LISTPACK, RDB_TYPE.HASH_ZIPLIST, RDB_TYPE.HASH_LISTPACK,
 ]) SINK_TYPES[t] = 1;
 
+/** True for the value types a `sink` takes (by RDB type byte); strings only up to `chunkBytes`. */
+export function sinkTakes(rdbType: number): boolean {
+  return SINK_TYPES[rdbType] === 1;
+}
+
 /** Passes a ziplist/listpack sorted set's member/score pairs to a sink, parsing each score. */
 class ZsetPairs implements ElementReceiver {
   sink: ValueSink | null = null;
@@ -1409,7 +1414,7 @@ export class RdbDecoder extends ByteReader {
     this.v = null;
     this.state = S_RECORD;
     if (v.sink) {
-      this.sink!.done(v.info);
+      this.sink!.done(v.info, v.offset, this.offset);
       return;
     }
     const end = this.offset;

@@ -26,7 +26,8 @@ export interface ValueSink extends ElementReceiver {
   begin(info: KeyInfo): void;
   /** The score of the sorted-set member just given. */
   score(v: number): void;
-  done(info: KeyInfo): void;
+  /** The value is complete; its record spans input offsets `[offset, end)` (type byte to last byte). */
+  done(info: KeyInfo, offset: number, end: number): void;
 }
 
 /** An ElementReceiver that collects the elements as views (integers as decimal text). */

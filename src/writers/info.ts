@@ -2,7 +2,8 @@
  * The `info` report: what is in a dump, at a glance. Consumes decoder events
  * (it never looks at bytes) and produces a plain object and a text rendering.
  */
-import type { AofEvent } from '../events.js';
+import type { AofEvent, KeyInfo } from '../events.js';
+import type { ValueSink } from '../rdb/sink.js';
 import { AofCommand } from '../aof/reader.js';
 import { isLoneRdb } from '../aof/parse.js';
 import type { DataType } from '../rdb/constants.js';
@@ -92,7 +93,13 @@ function functionName(code: Uint8Array): { name: string | null; engine: string |
 }
 
 /** Collects the info report from events. */
-export class InfoCollector {
+/**
+ * Collects the report from events. It is also a `ValueSink`: as the
+ * decoder's `sink` it takes plain values without their elements being built
+ * (they are still read and checked), which is how `rdbkit info` and `verify`
+ * run.
+ */
+export class InfoCollector implements ValueSink {
   private readonly r: InfoReport = {
     aof: null,
     magic: null,
@@ -120,6 +127,18 @@ export class InfoCollector {
 
   constructor(topN = 10) {
     this.topN = topN;
+  }
+
+  /** Keys taken as a sink. */
+  sinkKeys = 0;
+  begin(): void {}
+  str(): void {}
+  int(): void {}
+  score(): void {}
+  done(info: KeyInfo, offset: number, end: number): void {
+    this.sinkKeys++;
+    this.countKey(info.db, info.dataType, info.rdbType, info.encoding, info.expireAt);
+    this.consider(info.db, info.key, info.dataType, info.encoding, end - offset);
   }
 
   private dbInfo(db: number): DbInfo {

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RespWriter, type RespOptions } from '../../src/writers/resp.js';
-import { RdbDecoder } from '../../src/rdb/decoder.js';
+import { RdbDecoder, sinkTakes } from '../../src/rdb/decoder.js';
+import { InfoCollector } from '../../src/writers/info.js';
 import { RdbkitError } from '../../src/errors.js';
 import { listCorpusFiles, repoRoot } from '../helpers/corpus.js';
 
@@ -139,5 +140,41 @@ describe('RespWriter as a sink keeps its output bounded', () => {
     expect(total).toBeGreaterThan(200_000 * (el.length + 7));
     expect(during).toBeGreaterThan(50);
     expect(largest).toBeLessThan(2 * 64 * 1024 + 1024);
+  });
+});
+
+describe('InfoCollector as the decoder sink (rdbkit info and verify)', () => {
+  /** The report with every value skipped (structure still checked), or with plain values given to the collector as a sink. */
+  function reportOf(bytes: Uint8Array, sink: boolean, split: (b: Uint8Array) => Iterable<Uint8Array>): unknown {
+    const info = new InfoCollector();
+    const dec = new RdbDecoder(sink ? { sink: info, keyFilter: (k) => k.dataType === 'module' || sinkTakes(k.rdbType) } : { keyFilter: (k) => k.dataType === 'module' });
+    const drain = (): void => {
+      let ev;
+      while ((ev = dec.read()) !== undefined) info.add(ev);
+    };
+    try {
+      for (const p of split(bytes)) {
+        dec.push(p);
+        drain();
+      }
+      dec.end();
+      drain();
+    } catch (e) {
+      if (e instanceof RdbkitError) return `${e.code} at ${e.offset}`;
+      throw e;
+    }
+    return info.report(bytes.length);
+  }
+  const files = [
+    ...['encodings-7.0', 'lfu-7.0', 'lru-7.0', 'nochecksum-7.0', 'nocompress-7.0', 'sample'].map((n) => path.join(repoRoot, 'fixtures', `${n}.rdb`)),
+    ...listCorpusFiles().filter((f) => /\.rdb$/i.test(f.rel)).map((f) => f.path),
+  ];
+  it(`gives the report (or the error) of the event path for ${files.length} dumps, whole and at random splits`, () => {
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(f));
+      const want = reportOf(bytes, false, whole);
+      expect(reportOf(bytes, true, whole), f).toEqual(want);
+      expect(reportOf(bytes, true, (b) => random(b, 3)), f).toEqual(want);
+    }
   });
 });
