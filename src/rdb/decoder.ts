@@ -997,18 +997,18 @@ export class RdbDecoder extends ByteReader {
       case 0:
         return this.sinkStart(v, sink);
       case V_LIST:
+        this.sinkRun(v, sink, 1, 0);
         this.strRef(0);
         sink.str(this.refBuf0, this.refStart0, this.refEnd0);
         return this.countDown(v);
+      case V_ZSET2:
+        this.sinkRun(v, sink, 1, 8);
+        return this.sinkMember(v, sink);
       case V_ZSET:
-      case V_ZSET2: {
-        this.strRef(0);
-        const score = v.mode === V_ZSET ? this.textScore() : this.f64le();
-        sink.str(this.refBuf0, this.refStart0, this.refEnd0);
-        sink.score(score);
-        return this.countDown(v);
-      }
+        return this.sinkMember(v, sink);
+
       case V_HASH:
+        this.sinkRun(v, sink, 2, 0);
         this.strRef(0);
         this.strRef(1);
         sink.str(this.refBuf0, this.refStart0, this.refEnd0);
@@ -1036,6 +1036,51 @@ export class RdbDecoder extends ByteReader {
       }
     }
     throw new RdbkitError('CORRUPT', `internal: value mode ${v.mode} has no sink path`, { offset: this.offset });
+  }
+
+  /** One sorted-set member and its score (text in type 3, binary in type 5). */
+  private sinkMember(v: ValueState, sink: ValueSink): void {
+    this.strRef(0);
+    const score = v.mode === V_ZSET ? this.textScore() : this.f64le();
+    sink.str(this.refBuf0, this.refStart0, this.refEnd0);
+    sink.score(score);
+    return this.countDown(v);
+  }
+
+  /**
+   * The common case in a tight loop: elements of `strings` short strings
+   * (6-bit length) each, then `tail` bytes (8: a binary score), that lie
+   * whole in the buffer — all but the value's last element, which the caller
+   * reads the general way. Each element is committed (`mark`) once the sink
+   * has it, so a later unit cut by the buffer's end resumes after it.
+   */
+  private sinkRun(v: ValueState, sink: ValueSink, strings: 1 | 2, tail: 0 | 8): void {
+    const buf = this.buf;
+    const lim = buf.length;
+    let p = this.pos;
+    let left = v.remaining;
+    while (left > 1 && p < lim) {
+      const a = buf[p]!;
+      if (a >= 0x40) break;
+      const a0 = p + 1;
+      const a1 = a0 + a;
+      let end = a1;
+      if (strings === 2) {
+        if (a1 >= lim) break;
+        const b = buf[a1]!;
+        if (b >= 0x40) break;
+        end = a1 + 1 + b;
+      }
+      if (end + tail > lim) break;
+      sink.str(buf, a0, a1);
+      if (strings === 2) sink.str(buf, a1 + 1, end);
+      if (tail === 8) sink.score(this.view.getFloat64(end, true));
+      p = end + tail;
+      left--;
+    }
+    this.pos = p;
+    this.mark = p;
+    v.remaining = left;
   }
 
   private sinkStart(v: ValueState, sink: ValueSink): void {
