@@ -248,6 +248,14 @@ export class RdbDecoder extends ByteReader {
   private rawParts: Uint8Array[] | null = null;
   private readonly sink: ValueSink | null;
   private readonly zsetPairs = new ZsetPairs();
+  /** Adds elements to the current value (the event path's receiver for walked blobs). */
+  private readonly adder: ElementReceiver = {
+    str: (buf: Uint8Array, start: number, end: number): void => this.add(this.v!, buf.subarray(start, end), end - start + 8),
+    int: (n: number): void => {
+      const t = intToAscii(n);
+      this.add(this.v!, t, t.length + 8);
+    },
+  };
   /** Sink mode: the two string elements of a unit (`strRef`), and reused buffers for compressed ones. */
   private refBuf0: Uint8Array = new Uint8Array(0);
   private refStart0 = 0;
@@ -881,28 +889,10 @@ export class RdbDecoder extends ByteReader {
         this.addField(v, f, val, e === -1 ? null : e);
         return this.countDown(v);
       }
-      case V_QUICKLIST: {
-        const at = this.offset;
-        const blob = this.str();
-        const items = decodeZiplist(blob, at);
-        this.addMany(v, items);
+      case V_QUICKLIST:
+      case V_QUICKLIST2:
+        this.quicklistNode(v, this.adder, false);
         return this.countDown(v);
-      }
-      case V_QUICKLIST2: {
-        const at = this.offset;
-        const container = this.lenNumber();
-        const blobAt = this.offset;
-        const blob = this.str();
-        if (container === QUICKLIST_NODE_CONTAINER.PLAIN) {
-          this.add(v, blob, blob.length + 8);
-        } else if (container === QUICKLIST_NODE_CONTAINER.PACKED) {
-          if (blob.length === 0) throw corrupt('empty quicklist node', blobAt);
-          this.addMany(v, decodeListpack(blob, blobAt));
-        } else {
-          throw corrupt(`invalid quicklist node container ${container}`, at);
-        }
-        return this.countDown(v);
-      }
       case V_STREAM_NODES: {
         const keyAt = this.offset;
         const nodeKey = this.str();
@@ -1014,28 +1004,30 @@ export class RdbDecoder extends ByteReader {
         sink.str(this.refBuf0, this.refStart0, this.refEnd0);
         sink.str(this.refBuf1, this.refStart1, this.refEnd1);
         return this.countDown(v);
-      case V_QUICKLIST: {
-        const at = this.offset;
-        walkZiplist(this.blobRef(), at, sink);
+      case V_QUICKLIST:
+      case V_QUICKLIST2:
+        this.quicklistNode(v, sink, true);
         return this.countDown(v);
-      }
-      case V_QUICKLIST2: {
-        const at = this.offset;
-        const container = this.lenNumber();
-        const blobAt = this.offset;
-        const blob = this.blobRef();
-        if (container === QUICKLIST_NODE_CONTAINER.PLAIN) {
-          sink.str(blob, 0, blob.length);
-        } else if (container === QUICKLIST_NODE_CONTAINER.PACKED) {
-          if (blob.length === 0) throw corrupt('empty quicklist node', blobAt);
-          walkListpack(blob, blobAt, sink);
-        } else {
-          throw corrupt(`invalid quicklist node container ${container}`, at);
-        }
-        return this.countDown(v);
-      }
     }
     throw new RdbkitError('CORRUPT', `internal: value mode ${v.mode} has no sink path`, { offset: this.offset });
+  }
+
+  /**
+   * One quicklist node to `r`: a ziplist (type 14), or a container and a
+   * listpack or plain node (type 18; a plain node is one element). The blob
+   * is decompressed into a reused buffer when `scratch` (sink mode).
+   */
+  private quicklistNode(v: ValueState, r: ElementReceiver, scratch: boolean): void {
+    const at = this.offset;
+    const container = v.mode === V_QUICKLIST2 ? this.lenNumber() : QUICKLIST_NODE_CONTAINER.PACKED;
+    const blobAt = this.offset;
+    const blob = scratch ? this.blobRef() : this.str();
+    if (v.mode === V_QUICKLIST) walkZiplist(blob, blobAt, r);
+    else if (container === QUICKLIST_NODE_CONTAINER.PLAIN) r.str(blob, 0, blob.length);
+    else if (container === QUICKLIST_NODE_CONTAINER.PACKED) {
+      if (blob.length === 0) throw corrupt('empty quicklist node', blobAt);
+      walkListpack(blob, blobAt, r);
+    } else throw corrupt(`invalid quicklist node container ${container}`, at);
   }
 
   /** One sorted-set member and its score (text in type 3, binary in type 5). */

@@ -54,6 +54,27 @@ const enc = new TextEncoder();
 const A = (s: string): Uint8Array => enc.encode(s);
 const CRLF = A('\r\n');
 
+/**
+ * Writes a non-negative safe integer's digits and CRLF at `p` (room checked
+ * by the caller); returns the position after. A plain function, so that the
+ * hot callers get it inlined (a method call through ByteWriter.digits cost
+ * about 5% of `rdbkit resp`).
+ */
+function putDecimalLine(buf: Uint8Array, p: number, n: number): number {
+  let digits = 1;
+  for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
+  let q = p + digits;
+  p = q;
+  let v = n;
+  do {
+    buf[--q] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  } while (v > 0);
+  buf[p++] = 0x0d;
+  buf[p++] = 0x0a;
+  return p;
+}
+
 /** Room kept in front of a batch written through the sink for its `*N\r\n` line, whose N is known only at its end. */
 const BATCH_ROOM = 20;
 const K_STRING = 1;
@@ -123,28 +144,12 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     }
   }
 
-  /**
-   * `*n` / `$n` and its line end, in one reserved run of the buffer (written
-   * inline rather than with `digits`: it runs once per argument, and the
-   * separate calls cost about 5% of `rdbkit resp`).
-   */
+  /** `*n` / `$n` and its line end, in one reserved run of the buffer (it runs once per argument). */
   private header(prefix: number, n: number): void {
     this.ensure(24);
     const buf = this.buf;
-    let p = this.pos;
-    buf[p++] = prefix;
-    let digits = 1;
-    for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
-    let q = p + digits;
-    p = q;
-    let v = n;
-    do {
-      buf[--q] = 0x30 + (v % 10);
-      v = Math.floor(v / 10);
-    } while (v > 0);
-    buf[p++] = 0x0d;
-    buf[p++] = 0x0a;
-    this.pos = p;
+    buf[this.pos] = prefix;
+    this.pos = putDecimalLine(buf, this.pos + 1, n);
   }
 
   /**
@@ -350,19 +355,8 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     const len = neg ? d + 1 : d;
     this.header(0x24, len);
     this.ensure(len + 2);
-    const buf = this.buf;
-    let p = this.pos;
-    if (neg) buf[p++] = 0x2d;
-    let q = p + d;
-    p = q;
-    let x = a;
-    do {
-      buf[--q] = 0x30 + (x % 10);
-      x = Math.floor(x / 10);
-    } while (x > 0);
-    buf[p++] = 0x0d;
-    buf[p++] = 0x0a;
-    this.pos = p;
+    if (neg) this.buf[this.pos++] = 0x2d;
+    this.pos = putDecimalLine(this.buf, this.pos, a);
     return len;
   }
 
