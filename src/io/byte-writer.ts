@@ -75,20 +75,33 @@ export class ByteWriter {
     if (a < 1e12) {
       const k = Math.round(a * 1000);
       if (k / 1000 === a) {
-        if (v < 0) this.u8(0x2d);
+        // At most "-" + 12 digits + "." + 3 digits: one reserved run, written in place.
+        this.ensure(17);
+        const out = this.buf;
+        let p = this.pos;
+        if (v < 0) out[p++] = 0x2d;
         const whole = Math.floor(k / 1000);
         let frac = k - whole * 1000;
-        this.digits(whole);
+        let len = 1;
+        for (let t = whole; t >= 10; t = Math.floor(t / 10)) len++;
+        let q = p + len;
+        p = q;
+        let w = whole;
+        do {
+          out[--q] = 0x30 + (w % 10);
+          w = Math.floor(w / 10);
+        } while (w > 0);
         if (frac !== 0) {
-          this.u8(0x2e);
+          out[p++] = 0x2e;
           let div = 100;
           while (frac !== 0) {
             const d = Math.floor(frac / div);
-            this.u8(0x30 + d);
+            out[p++] = 0x30 + d;
             frac -= d * div;
             div /= 10;
           }
         }
+        this.pos = p;
         return;
       }
     }
