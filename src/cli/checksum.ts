@@ -15,10 +15,25 @@ export class FileChecksum {
   private readonly flags = new Int32Array(this.shared);
   private worker: Worker | null = null;
 
-  constructor(private readonly path: string) {
+  /** Who gave the last answer: the worker, or this thread after a worker failure (or a second question). */
+  answeredBy: 'worker' | 'here' | null = null;
+
+  /** `script`: the built worker (crc-worker.js beside this module; tests pass dist's). */
+  constructor(
+    private readonly path: string,
+    script: URL = new URL('./crc-worker.js', import.meta.url),
+  ) {
     try {
-      this.worker = new Worker(new URL('./crc-worker.js', import.meta.url), { workerData: { path, shared: this.shared } });
-      this.worker.on('error', () => undefined); // a failed worker answers 3 or stops moving: see of()
+      this.worker = new Worker(script, { workerData: { path, shared: this.shared } });
+      // A worker that failed to start or died is not asked (once this thread has seen it go);
+      // one that fails while asked answers 3, or stops moving: see of().
+      const gone = (): void => {
+        this.worker = null;
+      };
+      this.worker.on('error', gone);
+      this.worker.on('exit', () => {
+        if (Atomics.load(this.flags, 0) !== 2) gone();
+      });
       this.worker.unref();
     } catch {
       this.worker = null;
@@ -45,8 +60,12 @@ export class FileChecksum {
           still = 0;
         } else still += 100;
       }
-      if (Atomics.load(flags, 0) === 2) return (BigInt(flags[2]! >>> 0) << 32n) | BigInt(flags[1]! >>> 0);
+      if (Atomics.load(flags, 0) === 2) {
+        this.answeredBy = 'worker';
+        return (BigInt(flags[2]! >>> 0) << 32n) | BigInt(flags[1]! >>> 0);
+      }
     }
+    this.answeredBy = 'here';
     return this.here(end);
   };
 

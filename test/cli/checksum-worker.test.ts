@@ -1,0 +1,120 @@
+/**
+ * The CLI's CRC-64 on a worker thread (src/cli/checksum.ts): the checksum of
+ * any prefix of a file equals `crc64` of those bytes (Crc64 is checked
+ * against Redis's own check value in the codec tests), also when the answer
+ * comes from the worker's 1 MiB checkpoints or from the main-thread
+ * fallback; and `rdbkit verify`/`resp` on a multi-MiB dump find a changed
+ * byte, naming the checksum the bytes really have.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileChecksum } from '../../src/cli/checksum.js';
+import { crc64 } from '../../src/rdb/crc64.js';
+import { repoRoot } from '../helpers/corpus.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-crc-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const bin = path.join(repoRoot, 'bin/rdbkit.js');
+const MiB = 1 << 20;
+/** The built worker (the global setup builds dist/). */
+const script = pathToFileURL(path.join(repoRoot, 'dist/cli/crc-worker.js'));
+
+/** Seeded bytes, so a failure can be reproduced. */
+function bytes(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    b[i] = s >>> 24;
+  }
+  return b;
+}
+
+/** A REDIS0010 dump of `count` raw string keys of `size` bytes each, with its CRC-64 trailer. */
+function bigDump(count: number, size: number): Uint8Array {
+  const parts: Uint8Array[] = [new TextEncoder().encode('REDIS0010'), Uint8Array.of(0xfe, 0x00)];
+  for (let i = 0; i < count; i++) {
+    const key = new TextEncoder().encode(`k${i}`);
+    const len = Uint8Array.of(0x80, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
+    parts.push(Uint8Array.of(0x00, key.length), key, len, bytes(size, i + 1));
+  }
+  parts.push(Uint8Array.of(0xff));
+  const body = Buffer.concat(parts);
+  const trailer = Buffer.alloc(8);
+  trailer.writeBigUInt64LE(crc64(body));
+  return new Uint8Array(Buffer.concat([body, trailer]));
+}
+
+describe('FileChecksum (the CRC-64 worker of the CLI)', () => {
+  const data = bytes(3 * MiB + 12345, 7);
+  const file = path.join(tmp, 'data.bin');
+  writeFileSync(file, data);
+
+  for (const end of [0, 1, MiB - 1, MiB, MiB + 1, 2 * MiB + 777, data.length - 8, data.length]) {
+    it(`the first ${end} bytes: the worker's answer, then the main-thread fallback's, equal crc64 of them`, () => {
+      const want = crc64(data.subarray(0, end));
+      const c = new FileChecksum(file, script);
+      try {
+        expect(c.of(end).toString(16)).toBe(want.toString(16));
+        expect(c.answeredBy).toBe('worker');
+        // The worker answers once; a second question is answered on this thread.
+        expect(c.of(end).toString(16)).toBe(want.toString(16));
+        expect(c.answeredBy).toBe('here');
+      } finally {
+        c.close();
+      }
+    });
+  }
+});
+
+describe('FileChecksum without a worker', () => {
+  it('answers on this thread when the worker cannot start (without waiting, once its failure is known)', async () => {
+    const data = bytes(MiB + 3, 9);
+    const file = path.join(tmp, 'noworker.bin');
+    writeFileSync(file, data);
+    const c = new FileChecksum(file, pathToFileURL(path.join(tmp, 'no-such-worker.js')));
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // the decoder's work, during which the failure is reported
+      const t = Date.now();
+      expect(c.of(data.length).toString(16)).toBe(crc64(data).toString(16));
+      expect(c.answeredBy).toBe('here');
+      expect(Date.now() - t).toBeLessThan(5000);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('rdbkit verify and resp on a multi-MiB dump, checksummed on the worker', () => {
+  const good = bigDump(80, 40_000);
+  const goodPath = path.join(tmp, 'big.rdb');
+  writeFileSync(goodPath, good);
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+
+  it('a whole dump verifies, with the checksum the bytes have', () => {
+    const r = run(['verify', goodPath]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`checksum ${crc64(good.subarray(0, good.length - 8)).toString(16).padStart(16, '0')} verified`);
+    expect(run(['resp', goodPath, '-o', path.join(tmp, 'out.resp')]).status).toBe(0);
+  });
+
+  for (const at of [100, MiB + 5, 2 * MiB + 3, good.length - 20]) {
+    it(`a byte changed at ${at}: exit 1, CHECKSUM_MISMATCH after the EOF byte, naming the checksum of the changed bytes`, () => {
+      const bad = good.slice();
+      bad[at]! ^= 0x01;
+      const p = path.join(tmp, `bad-${at}.rdb`);
+      writeFileSync(p, bad);
+      const computed = crc64(bad.subarray(0, bad.length - 8)).toString(16).padStart(16, '0');
+      for (const args of [['verify', p], ['resp', p, '-o', path.join(tmp, 'bad.resp')]]) {
+        const r = run(args);
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(r.stderr).toContain(`computed ${computed}`);
+        expect(r.stderr).toMatch(new RegExp(`at offset ${bad.length - 8}\\b.*\\[CHECKSUM_MISMATCH\\]`));
+      }
+    });
+  }
+});
