@@ -177,19 +177,22 @@ export function sinkTakes(rdbType: number): boolean {
 class ZsetPairs implements ElementReceiver {
   sink: ValueSink | null = null;
   at = 0;
-  private member = true;
+  /** The next element is a score (elements alternate member, score). */
+  private scoreNext = false;
   reset(sink: ValueSink, at: number): void {
     this.sink = sink;
     this.at = at;
-    this.member = true;
+    this.scoreNext = false;
   }
   str(buf: Uint8Array, start: number, end: number): void {
-    if ((this.member = !this.member)) this.sink!.score(parseScoreAt(buf, start, end, this.at));
+    if (this.scoreNext) this.sink!.score(parseScoreAt(buf, start, end, this.at));
     else this.sink!.str(buf, start, end);
+    this.scoreNext = !this.scoreNext;
   }
   int(v: number): void {
-    if ((this.member = !this.member)) this.sink!.score(v);
+    if (this.scoreNext) this.sink!.score(v);
     else this.sink!.int(v);
+    this.scoreNext = !this.scoreNext;
   }
 }
 
