@@ -276,8 +276,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         return;
       default:
         this.openBatch();
-        this.header(0x24, end - start);
-        this.copyArg(buf, start, end);
+        this.bulkRange(buf, start, end);
         this.batchSize += end - start;
         this.elementDone();
     }
@@ -327,6 +326,35 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.sinkKeys++;
     this.finishKey(info.key, info.expireAt);
     this.maybeFlush();
+  }
+
+  /** `$n`, the bytes of `src[start, end)` and the line ends, with one room check (the per-element write of the sink path). */
+  private bulkRange(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n + 26);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 0x24;
+    if (n < 10) {
+      buf[p++] = 0x30 + n;
+      buf[p++] = 0x0d;
+      buf[p++] = 0x0a;
+    } else if (n < 100) {
+      const t = (n / 10) | 0;
+      buf[p++] = 0x30 + t;
+      buf[p++] = 0x30 + n - t * 10;
+      buf[p++] = 0x0d;
+      buf[p++] = 0x0a;
+    } else p = putDecimalLine(buf, p, n);
+    if (n <= 64) {
+      for (let i = start; i < end; i++) buf[p++] = src[i]!;
+    } else {
+      buf.set(src.subarray(start, end), p);
+      p += n;
+    }
+    buf[p++] = 0x0d;
+    buf[p++] = 0x0a;
+    this.pos = p;
   }
 
   /** Copies an argument's bytes and its line end. */
