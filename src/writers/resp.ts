@@ -266,8 +266,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         this.header(0x2a, 3);
         this.bulk('SET');
         this.bulk(this.sinkKey);
-        this.header(0x24, end - start);
-        this.copyArg(buf, start, end);
+        this.bulkRange(buf, start, end);
         return;
       case K_ZSET:
         this.memberBuf = buf;
@@ -310,8 +309,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     if (m === null) {
       this.batchSize += 24 + this.intArg(this.memberInt);
     } else {
-      this.header(0x24, this.memberEnd - this.memberStart);
-      this.copyArg(m, this.memberStart, this.memberEnd);
+      this.bulkRange(m, this.memberStart, this.memberEnd);
       this.batchSize += 24 + this.memberEnd - this.memberStart;
       this.memberBuf = null;
     }
@@ -346,23 +344,6 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       buf[p++] = 0x0d;
       buf[p++] = 0x0a;
     } else p = putDecimalLine(buf, p, n);
-    if (n <= 64) {
-      for (let i = start; i < end; i++) buf[p++] = src[i]!;
-    } else {
-      buf.set(src.subarray(start, end), p);
-      p += n;
-    }
-    buf[p++] = 0x0d;
-    buf[p++] = 0x0a;
-    this.pos = p;
-  }
-
-  /** Copies an argument's bytes and its line end. */
-  private copyArg(src: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    this.ensure(n + 2);
-    const buf = this.buf;
-    let p = this.pos;
     if (n <= 64) {
       for (let i = start; i < end; i++) buf[p++] = src[i]!;
     } else {
