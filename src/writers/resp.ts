@@ -162,6 +162,40 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.bulk(RespWriter.score(v));
       return;
     }
+    const a = v < 0 ? -v : v;
+    const k = Math.round(a * 1000);
+    if (a < 1e12 && k / 1000 === a) {
+      // ByteWriter.double's fast path (exactly k/1000), its length known first:
+      // the `$len` line, then the text, with nothing to move.
+      const whole = Math.floor(k / 1000);
+      const frac = k - whole * 1000;
+      let wd = 1;
+      for (let t = whole; t >= 10; t = Math.floor(t / 10)) wd++;
+      const fd = frac === 0 ? 0 : frac % 100 === 0 ? 1 : frac % 10 === 0 ? 2 : 3;
+      const len = (v < 0 ? 1 : 0) + wd + (fd > 0 ? fd + 1 : 0);
+      this.header(0x24, len);
+      this.ensure(len + 2);
+      const buf = this.buf;
+      let p = this.pos;
+      if (v < 0) buf[p++] = 0x2d;
+      let q = p + wd;
+      p = q;
+      let w = whole;
+      do {
+        buf[--q] = 0x30 + (w % 10);
+        w = Math.floor(w / 10);
+      } while (w > 0);
+      if (fd > 0) {
+        buf[p++] = 0x2e;
+        buf[p++] = 0x30 + Math.floor(frac / 100);
+        if (fd > 1) buf[p++] = 0x30 + (Math.floor(frac / 10) % 10);
+        if (fd > 2) buf[p++] = 0x30 + (frac % 10);
+      }
+      buf[p++] = 0x0d;
+      buf[p++] = 0x0a;
+      this.pos = p;
+      return;
+    }
     const start = this.pos;
     const at = start + 8; // room for "$NN\r\n"
     this.ensure(48);

@@ -178,3 +178,33 @@ describe('InfoCollector as the decoder sink (rdbkit info and verify)', () => {
     }
   });
 });
+
+describe('scores in ZADD', () => {
+  it('are the shortest decimal that reads back as the same double (String(v)), -0 and infinities included', async () => {
+    const fc = (await import('fast-check')).default;
+    const enc = new TextEncoder();
+    const thousandths = fc.integer({ min: -1e15, max: 1e15 }).map((k) => k / 1000);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double(), thousandths, fc.constantFrom(0, -0, 0.05, 0.5, 1e12 - 0.001, -999999999999.999, Infinity, -Infinity)), { minLength: 1, maxLength: 20 }), (scores) => {
+        const w = new RespWriter();
+        const finite = scores.filter((s) => !Number.isNaN(s));
+        w.write({ type: 'key', offset: 0, end: 0, db: 0, key: enc.encode('z'), expireAt: null, lruIdle: null, lfuFreq: null, rdbType: 5, encoding: 'skiplist', dataType: 'zset', value: finite.map((s, i) => [enc.encode(`m${i}`), s]) } as never);
+        w.end();
+        const text = Buffer.concat(w.take()).toString('latin1');
+        // The commands: *N, then N `$len` lines each followed by its argument (scores and member names are plain text).
+        const lines = text.split('\r\n');
+        const got: string[] = [];
+        for (let i = 0; i < lines.length - 1; ) {
+          const n = Number(lines[i]!.slice(1));
+          const args = [];
+          for (let k = 0; k < n; k++) args.push(lines[i + 2 + 2 * k]!);
+          i += 1 + 2 * n;
+          if (args[0] === 'ZADD') for (let k = 2; k < args.length; k += 2) got.push(args[k]!);
+        }
+        const want = finite.map((s) => (s === Infinity ? 'inf' : s === -Infinity ? '-inf' : Object.is(s, -0) ? '-0' : String(s)));
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
