@@ -12,7 +12,7 @@ import { RdbkitError } from '../errors.js';
 import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyInfo, KeyStartEvent, AofEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
 import type { ValueSink } from '../rdb/sink.js';
 import { dumpPayload, valueBytes } from '../rdb/encoder.js';
-import { ChunkedOutput } from '../io/byte-writer.js';
+import { ChunkedOutput, digitCount, putDigits } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
 
 /** Writer options. */
@@ -54,22 +54,9 @@ const enc = new TextEncoder();
 const A = (s: string): Uint8Array => enc.encode(s);
 const CRLF = A('\r\n');
 
-/**
- * Writes a non-negative safe integer's digits and CRLF at `p` (room checked
- * by the caller); returns the position after. A plain function, so that the
- * hot callers get it inlined (a method call through ByteWriter.digits cost
- * about 5% of `rdbkit resp`).
- */
+/** A non-negative safe integer's digits and CRLF at `p` (room checked by the caller); returns the position after. */
 function putDecimalLine(buf: Uint8Array, p: number, n: number): number {
-  let digits = 1;
-  for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
-  let q = p + digits;
-  p = q;
-  let v = n;
-  do {
-    buf[--q] = 0x30 + (v % 10);
-    v = Math.floor(v / 10);
-  } while (v > 0);
+  p = putDigits(buf, p, n);
   buf[p++] = 0x0d;
   buf[p++] = 0x0a;
   return p;
@@ -169,8 +156,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       // the `$len` line, then the text, with nothing to move.
       const whole = Math.floor(k / 1000);
       const frac = k - whole * 1000;
-      let wd = 1;
-      for (let t = whole; t >= 10; t = Math.floor(t / 10)) wd++;
+      const wd = digitCount(whole);
       const fd = frac === 0 ? 0 : frac % 100 === 0 ? 1 : frac % 10 === 0 ? 2 : 3;
       const len = (v < 0 ? 1 : 0) + wd + (fd > 0 ? fd + 1 : 0);
       this.header(0x24, len);
@@ -178,13 +164,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       const buf = this.buf;
       let p = this.pos;
       if (v < 0) buf[p++] = 0x2d;
-      let q = p + wd;
-      p = q;
-      let w = whole;
-      do {
-        buf[--q] = 0x30 + (w % 10);
-        w = Math.floor(w / 10);
-      } while (w > 0);
+      p = putDigits(buf, p, whole, wd);
       if (fd > 0) {
         buf[p++] = 0x2e;
         buf[p++] = 0x30 + Math.floor(frac / 100);
@@ -393,9 +373,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private intArg(v: number): number {
     const neg = v < 0;
     const a = neg ? -v : v;
-    let d = 1;
-    for (let t = a; t >= 10; t = Math.floor(t / 10)) d++;
-    const len = neg ? d + 1 : d;
+    const len = neg ? digitCount(a) + 1 : digitCount(a);
     this.header(0x24, len);
     this.ensure(len + 2);
     if (neg) this.buf[this.pos++] = 0x2d;

@@ -11,18 +11,38 @@ import fc from 'fast-check';
 import { parseAof, RdbkitError, type ParseAofOptions } from '../../src/index.js';
 import { repoRoot } from '../helpers/corpus.js';
 
-/** A printable outcome: every event's type, offset and command bytes, then the error code and offset. */
+/**
+ * A printable outcome: every event's type, offset and command bytes, then the
+ * error code and offset. The pieces of a streamed value follow the input's
+ * chunks (they are "about chunkBytes"): consecutive keyChunk events count as
+ * one, by their first offset and the length and a hash of their content.
+ */
 async function outcome(chunks: Uint8Array[], options: ParseAofOptions): Promise<string> {
   const out: string[] = [];
+  let run: { at: number; len: number; hash: number } | null = null;
+  const endRun = (): void => {
+    if (run !== null) out.push(`keyChunk${run.at}:${run.len}:${run.hash}`);
+    run = null;
+  };
   try {
     for await (const ev of parseAof(chunks, options)) {
+      if (ev.type === 'keyChunk') {
+        run ??= { at: ev.offset, len: 0, hash: 0x811c9dc5 };
+        const bytes = ev.dataType === 'string' ? [ev.value] : [];
+        for (const b of bytes) for (let i = 0; i < b.length; i++) run.hash = Math.imul(run.hash ^ b[i]!, 0x01000193) >>> 0;
+        run.len += ev.value.length;
+        continue;
+      }
+      endRun();
       if (ev.type === 'command') out.push(`c${ev.offset}:${ev.end}:${ev.db}:${ev.args.map((a) => Buffer.from(a).toString('hex')).join(',')}`);
       else if (ev.type === 'annotation') out.push(`a${ev.offset}:${Buffer.from(ev.text).toString('hex')}`);
       else out.push(`${ev.type}${'offset' in ev ? ev.offset : ''}`);
     }
+    endRun();
     return out.join(' ');
   } catch (e) {
     if (!(e instanceof RdbkitError)) throw e;
+    endRun();
     return `${out.join(' ')} ! ${e.code}@${e.offset}`;
   }
 }
