@@ -116,13 +116,10 @@ async function convert(
   const src = await openAof(input);
   const sink = await OutputSink.open(o.output ?? null);
   let keys = 0;
-  const sinkKeys = o.sink ? (): number => o.sink!.sinkKeys : (): number => 0;
-  const progress = new Progress(() => src.position, src.size, () => keys + sinkKeys());
+  const progress = new Progress(() => src.position, src.size, () => keys + (o.sink?.sinkKeys ?? 0));
   const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true, sink: o.sink ?? null };
   if (o.until !== undefined) options.until = o.until;
   const crc = checksumFor(src, options);
-  // Written out when write() returns: the writer may reuse its chunks.
-  const recycle = sink.synchronous && writer.recycle !== undefined;
   try {
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {
@@ -134,7 +131,8 @@ async function convert(
       }
       const chunks = writer.take();
       for (const chunk of chunks) await sink.write(chunk);
-      if (recycle) writer.recycle?.(chunks);
+      // Written out once write() returns: the writer may reuse them.
+      if (sink.synchronous) writer.recycle?.(chunks);
       if (sink.closed) return;
     }
     writer.end();

@@ -160,6 +160,19 @@ const V_HASH_2 = 13; // Valkey type 22: STR field, STR value, i64 expire
 
 const U64_MAX = 0xffffffffffffffffn;
 
+/**
+ * The value mode of the types stored as a count and then one unit per element
+ * (or per quicklist node), by RDB type byte; 0 for the rest.
+ */
+const COLLECTION_MODE = new Uint8Array(256);
+COLLECTION_MODE[RDB_TYPE.LIST] = V_LIST;
+COLLECTION_MODE[RDB_TYPE.SET] = V_LIST;
+COLLECTION_MODE[RDB_TYPE.ZSET] = V_ZSET;
+COLLECTION_MODE[RDB_TYPE.ZSET_2] = V_ZSET2;
+COLLECTION_MODE[RDB_TYPE.HASH] = V_HASH;
+COLLECTION_MODE[RDB_TYPE.LIST_QUICKLIST] = V_QUICKLIST;
+COLLECTION_MODE[RDB_TYPE.LIST_QUICKLIST_2] = V_QUICKLIST2;
+
 /** Value types a `sink` takes, by RDB type byte. */
 const SINK_TYPES = new Uint8Array(256);
 for (const t of [
@@ -789,19 +802,24 @@ export class RdbDecoder extends ByteReader {
     }
   }
 
+  /** A string element held whole must fit `maxElementBytes`. */
+  private checkElement(n: number, at: number): void {
+    if (n > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${n} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+  }
+
   /** A whole RDB string. */
   private str(): Uint8Array {
     const at = this.offset;
     this.strHeader();
     switch (this.strHeaderKind) {
       case 0:
-        if (this.strLen > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${this.strLen} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+        this.checkElement(this.strLen, at);
         return this.bytes(this.strLen);
       case 1:
         return this.strInt!;
       default: {
         const ulen = this.strULen;
-        if (ulen > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${ulen} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+        this.checkElement(ulen, at);
         const data = this.bytes(this.strLen);
         return lzfDecompress(data, ulen, this.offset - this.strLen);
       }
@@ -928,12 +946,17 @@ export class RdbDecoder extends ByteReader {
   private strRef(slot: 0 | 1): void {
     const at = this.offset;
     this.strHeader();
+    this.strBody(slot, at);
+  }
+
+  /** strRef after its header (read at `at`). */
+  private strBody(slot: 0 | 1, at: number): void {
     let b: Uint8Array;
     let s = 0;
     let e: number;
     if (this.strHeaderKind === 0) {
       const n = this.strLen;
-      if (n > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${n} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+      this.checkElement(n, at);
       this.need(n);
       b = this.buf;
       s = this.pos;
@@ -944,7 +967,7 @@ export class RdbDecoder extends ByteReader {
       e = b.length;
     } else {
       const ulen = this.strULen;
-      if (ulen > this.maxElement) throw new RdbkitError('LIMIT_EXCEEDED', `string of ${ulen} bytes exceeds maxElementBytes (${this.maxElement})`, { offset: at });
+      this.checkElement(ulen, at);
       const clen = this.strLen;
       this.need(clen);
       const p = this.pos;
@@ -1080,36 +1103,22 @@ export class RdbDecoder extends ByteReader {
 
   private sinkStart(v: ValueState, sink: ValueSink): void {
     const t = v.info.rdbType;
-    switch (t) {
-      case RDB_TYPE.STRING: {
-        this.strHeader();
-        const big = this.strHeaderKind === 0 ? this.strLen : this.strHeaderKind === 2 ? this.strULen : 0;
-        if (big > this.chunkBytes) {
-          // Streams in pieces as events, like any large string.
-          v.sink = false;
-          this.pos = this.mark;
-          return this.readValueStart(v);
-        }
+    if (t === RDB_TYPE.STRING) {
+      const at = this.offset;
+      this.strHeader();
+      const big = this.strHeaderKind === 0 ? this.strLen : this.strHeaderKind === 2 ? this.strULen : 0;
+      if (big > this.chunkBytes) {
+        // Streams in pieces as events, like any large string.
+        v.sink = false;
         this.pos = this.mark;
-        this.strRef(0);
-        sink.begin(v.info);
-        sink.str(this.refBuf0, this.refStart0, this.refEnd0);
-        return this.finishValue(v);
+        return this.readValueStart(v);
       }
-      case RDB_TYPE.LIST:
-      case RDB_TYPE.SET:
-        return this.sinkCollection(v, sink, V_LIST);
-      case RDB_TYPE.ZSET:
-        return this.sinkCollection(v, sink, V_ZSET);
-      case RDB_TYPE.ZSET_2:
-        return this.sinkCollection(v, sink, V_ZSET2);
-      case RDB_TYPE.HASH:
-        return this.sinkCollection(v, sink, V_HASH);
-      case RDB_TYPE.LIST_QUICKLIST:
-        return this.sinkCollection(v, sink, V_QUICKLIST);
-      case RDB_TYPE.LIST_QUICKLIST_2:
-        return this.sinkCollection(v, sink, V_QUICKLIST2);
+      this.strBody(0, at);
+      sink.begin(v.info);
+      sink.str(this.refBuf0, this.refStart0, this.refEnd0);
+      return this.finishValue(v);
     }
+    if (COLLECTION_MODE[t] !== 0) return this.startCollection(v, COLLECTION_MODE[t]!, sink);
     // One blob: read it whole, then hand its elements over.
     const at = this.offset;
     const blob = this.blobRef();
@@ -1140,14 +1149,6 @@ export class RdbDecoder extends ByteReader {
         throw new RdbkitError('CORRUPT', `internal: value type ${t} has no sink path`, { offset: v.offset });
     }
     return this.finishValue(v);
-  }
-
-  private sinkCollection(v: ValueState, sink: ValueSink, mode: number): void {
-    const n = this.lenNumber();
-    v.mode = mode;
-    v.remaining = n;
-    sink.begin(v.info);
-    if (n === 0) this.finishValue(v);
   }
 
   /** Reads what follows the key and sets the value mode; small values finish right here. */
@@ -1189,17 +1190,12 @@ export class RdbDecoder extends ByteReader {
       }
       case RDB_TYPE.LIST:
       case RDB_TYPE.SET:
-        return this.startCollection(v, V_LIST);
       case RDB_TYPE.ZSET:
-        return this.startCollection(v, V_ZSET);
       case RDB_TYPE.ZSET_2:
-        return this.startCollection(v, V_ZSET2);
       case RDB_TYPE.HASH:
-        return this.startCollection(v, V_HASH);
       case RDB_TYPE.LIST_QUICKLIST:
-        return this.startCollection(v, V_QUICKLIST, false);
       case RDB_TYPE.LIST_QUICKLIST_2:
-        return this.startCollection(v, V_QUICKLIST2, false);
+        return this.startCollection(v, COLLECTION_MODE[t]!);
       case RDB_TYPE.HASH_ZIPMAP: {
         const at = this.offset;
         const pairs = decodeZipmap(this.str(), at);
@@ -1354,13 +1350,19 @@ export class RdbDecoder extends ByteReader {
     return parseScore(this.bytes(n), at);
   }
 
-  private startCollection(v: ValueState, mode: number, known = true): void {
+  /**
+   * Reads the element count and sets the value mode (with a sink, the value
+   * then begins there). A quicklist's count is of nodes: its element count is
+   * not known up front.
+   */
+  private startCollection(v: ValueState, mode: number, sink: ValueSink | null = null): void {
     const n = this.lenNumber();
     // Every element takes at least one byte: a count larger than the bytes
     // that can exist is caught as truncation, never allocated.
     v.mode = mode;
     v.remaining = n;
-    v.length = known ? n : null;
+    v.length = mode === V_QUICKLIST || mode === V_QUICKLIST2 ? null : n;
+    sink?.begin(v.info);
     if (n === 0) this.finishValue(v);
   }
 

@@ -217,14 +217,9 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.header(0x24, a.length);
       this.ensure(a.length + 2);
       this.ascii(a);
-    } else {
-      this.header(0x24, a.length);
-      this.ensure(a.length + 2);
-      this.buf.set(a, this.pos);
-      this.pos += a.length;
-    }
-    this.buf[this.pos++] = 0x0d;
-    this.buf[this.pos++] = 0x0a;
+      this.buf[this.pos++] = 0x0d;
+      this.buf[this.pos++] = 0x0a;
+    } else this.bulkRange(a, 0, a.length);
   }
 
   /** One command: `*n` then each argument as a bulk string. */
@@ -247,39 +242,31 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   begin(info: KeyInfo): void {
     this.startKey(info.db, info.key);
     this.sinkKey = info.key;
-    switch (info.dataType) {
-      case 'string':
-        this.sinkKind = K_STRING;
-        break;
-      case 'list':
-        this.sinkKind = K_LIST;
-        this.sinkCmd = 'RPUSH';
-        break;
-      case 'set':
-        this.sinkKind = K_LIST;
-        this.sinkCmd = 'SADD';
-        break;
-      case 'hash':
-        this.sinkKind = K_HASH;
-        this.sinkCmd = 'HSET';
-        this.half = false;
-        break;
-      case 'zset':
-        this.sinkKind = K_ZSET;
-        this.sinkCmd = 'ZADD';
-        break;
-      default:
-        throw new RdbkitError('OUTPUT', `a ${info.dataType} value cannot be written through the sink`, { db: info.db, key: info.key });
+    this.half = false;
+    const t = info.dataType;
+    if (t === 'string') {
+      this.sinkKind = K_STRING;
+      return;
     }
+    if (t !== 'list' && t !== 'set' && t !== 'hash' && t !== 'zset') {
+      throw new RdbkitError('OUTPUT', `a ${t} value cannot be written through the sink`, { db: info.db, key: info.key });
+    }
+    this.sinkKind = t === 'hash' ? K_HASH : t === 'zset' ? K_ZSET : K_LIST;
+    this.sinkCmd = RespWriter.batchCommand(t);
+  }
+
+  /** `*3 SET key`, the value's argument to follow. */
+  private setPrefix(): void {
+    this.header(0x2a, 3);
+    this.bulk('SET');
+    this.bulk(this.sinkKey);
   }
 
   /** ValueSink: a string element. */
   str(buf: Uint8Array, start: number, end: number): void {
     switch (this.sinkKind) {
       case K_STRING:
-        this.header(0x2a, 3);
-        this.bulk('SET');
-        this.bulk(this.sinkKey);
+        this.setPrefix();
         this.bulkRange(buf, start, end);
         return;
       case K_ZSET:
@@ -303,11 +290,8 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       return;
     }
     if (this.sinkKind === K_STRING) {
-      const t = String(v);
-      this.header(0x2a, 3);
-      this.bulk('SET');
-      this.bulk(this.sinkKey);
-      this.bulk(t);
+      this.setPrefix();
+      this.intArg(v);
       return;
     }
     this.openBatch();
@@ -328,7 +312,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.memberBuf = null;
     }
     this.batchArgs += 2;
-    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.closeBatch();
+    if (this.batchFull()) this.closeBatch();
   }
 
   /** ValueSink: the value is complete. */
@@ -385,7 +369,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private elementDone(): void {
     this.batchArgs++;
     if (this.sinkKind === K_HASH && (this.half = !this.half)) return;
-    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.closeBatch();
+    if (this.batchFull()) this.closeBatch();
   }
 
   /** Starts a batch command (`RPUSH key …`) unless one is open, leaving room for its `*N` line. */
@@ -458,14 +442,19 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private add1(cmd: string, key: Uint8Array, a: Uint8Array): void {
     this.batch.push(a);
     this.batchSize += a.length;
-    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.sendBatch(cmd, key);
+    if (this.batchFull()) this.sendBatch(cmd, key);
+  }
+
+  /** Counts one more element (a pair counts once) in the batch; true when the batch is full. */
+  private batchFull(): boolean {
+    return ++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes;
   }
 
   /** Adds a two-argument element (member and score, field and value). */
   private add2(cmd: string, key: Uint8Array, a: Uint8Array | number, b: Uint8Array): void {
     this.batch.push(a, b);
     this.batchSize += (typeof a === 'number' ? 24 : a.length) + b.length;
-    if (++this.batchCount >= this.batchElements || this.batchSize >= this.batchBytes) this.sendBatch(cmd, key);
+    if (this.batchFull()) this.sendBatch(cmd, key);
   }
 
   private sendBatch(cmd: string, key: Uint8Array): void {
