@@ -5,9 +5,10 @@
  * cannot start or fails, the prefix is read and checksummed on this thread,
  * so the result never depends on the worker.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from '../rdb/crc64.js';
+import { crcFileRange } from './crc-file.js';
 
 /** A checksum provider for one regular file; `close()` ends its worker. */
 export class FileChecksum {
@@ -74,12 +75,7 @@ export class FileChecksum {
     const buf = new Uint8Array(1 << 20);
     const fd = openSync(this.path, 'r');
     try {
-      for (let p = 0; p < end; ) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, end - p), p);
-        if (n === 0) break;
-        c.update(buf, 0, n);
-        p += n;
-      }
+      crcFileRange(fd, c, 0, end, buf);
     } finally {
       closeSync(fd);
     }

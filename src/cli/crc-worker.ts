@@ -10,6 +10,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { Crc64 } from '../rdb/crc64.js';
+import { crcFileRange } from './crc-file.js';
 
 const { path, shared } = workerData as { path: string; shared: SharedArrayBuffer };
 const flags = new Int32Array(shared);
@@ -33,24 +34,15 @@ function readAt(at: number, n: number): number {
   return got;
 }
 
-/** Runs the CRC over `end - from` bytes from the state `c` is in at `from`. */
-function run(c: Crc64, from: number, end: number): void {
-  for (let p = from; p < end; ) {
-    const n = readAt(p, Math.min(BLOCK, end - p));
-    if (n === 0) break;
-    c.update(buf, 0, n);
-    p += n;
-    nums[3] = p;
-  }
-}
-
 function answer(): void {
   const end = nums[2]!;
   const k = Math.min(Math.floor(end / BLOCK), marks.length / 2 - 1);
   const c = new Crc64();
   c.lo = marks[2 * k]!;
   c.hi = marks[2 * k + 1]!;
-  run(c, k * BLOCK, end);
+  crcFileRange(fd, c, k * BLOCK, end, buf, (p) => {
+    nums[3] = p;
+  });
   Atomics.store(flags, 1, c.lo | 0);
   Atomics.store(flags, 2, c.hi | 0);
   Atomics.store(flags, 0, 2);
