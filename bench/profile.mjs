@@ -27,7 +27,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdbkit-prof-'));
 const args = cmd.startsWith('worker:')
   ? ['--cpu-prof', '--cpu-prof-dir', dir, path.join(here, 'worker.mjs'), cmd.slice(7), file]
   : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', dir, '--max-old-space-size=1024', path.join(root, 'bin/rdbkit.js'), cmd, file];
-if (cmd === 'json' || cmd === 'resp') args.push('-o', '/dev/null');
+if (cmd === 'json' || cmd === 'resp' || cmd === 'rdb') args.push('-o', '/dev/null');
 const t = process.hrtime.bigint();
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 const wall = Number(process.hrtime.bigint() - t) / 1e9;

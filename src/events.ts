@@ -228,6 +228,12 @@ export interface KeyStartEvent extends KeyInfo {
   offset: number;
   /** Strings: total byte length. Collections: element count when the encoding states it, else null. */
   length: number | null;
+  /**
+   * Quicklist lists (types 14 and 18, whose file states a node count, not an
+   * element count): the number of nodes. Each `keyChunk` of the value then
+   * holds whole nodes and lists their element counts in `nodes`.
+   */
+  nodes?: number;
 }
 
 interface ChunkBase {
@@ -240,7 +246,7 @@ interface ChunkBase {
 /** A piece of a large value, in order. */
 export type KeyChunkEvent =
   | (ChunkBase & { dataType: 'string'; value: Uint8Array })
-  | (ChunkBase & { dataType: 'list'; value: Uint8Array[] })
+  | (ChunkBase & { dataType: 'list'; value: Uint8Array[]; /** Quicklist sources: element count of each node in this chunk, in order. */ nodes?: number[] })
   | (ChunkBase & { dataType: 'set'; value: Uint8Array[] })
   | (ChunkBase & { dataType: 'zset'; value: ZsetEntry[] })
   | (ChunkBase & { dataType: 'hash'; value: HashEntry[]; fieldExpireAt: Array<number | null> | null })

@@ -227,8 +227,10 @@ interface ValueState {
   lzf: LzfStreamDecoder | null;
   /** Hash type 24 min-expire base. */
   minExpire: number;
-  /** Stream: entries decoded so far are in items; node count. */
+  /** Stream: entries decoded so far are in items; node count. Quicklist: the node count the file states. */
   nodes: number;
+  /** Quicklist on the event path: element counts of the nodes whose elements are in `items` (chunks end at node ends). */
+  nodeSizes: number[] | null;
   skip: boolean;
   /** The value goes to the decoder's sink. */
   sink: boolean;
@@ -654,6 +656,7 @@ export class RdbDecoder extends ByteReader {
       lzf: null,
       minExpire: 0,
       nodes: 0,
+      nodeSizes: null,
       skip,
       sink: this.sink !== null && !skip && SINK_TYPES[op] === 1,
     };
@@ -911,9 +914,18 @@ export class RdbDecoder extends ByteReader {
         return this.countDown(v);
       }
       case V_QUICKLIST:
-      case V_QUICKLIST2:
+      case V_QUICKLIST2: {
+        // Chunks end at node ends (add() does not cut inside a quicklist),
+        // and say how many elements each node had: the RDB writer streams
+        // a large list as the same nodes.
+        const before = v.items.length;
         this.quicklistNode(v, this.adder, false);
+        if (!v.skip) {
+          v.nodeSizes!.push(v.items.length - before);
+          if (v.itemBytes >= this.chunkBytes) this.flushChunk(v);
+        }
         return this.countDown(v);
+      }
       case V_STREAM_NODES: {
         const keyAt = this.offset;
         const nodeKey = this.str();
@@ -1361,7 +1373,12 @@ export class RdbDecoder extends ByteReader {
     // that can exist is caught as truncation, never allocated.
     v.mode = mode;
     v.remaining = n;
-    v.length = mode === V_QUICKLIST || mode === V_QUICKLIST2 ? null : n;
+    const quicklist = mode === V_QUICKLIST || mode === V_QUICKLIST2;
+    v.length = quicklist ? null : n;
+    if (quicklist) {
+      v.nodes = n;
+      if (sink === null) v.nodeSizes = [];
+    }
     sink?.begin(v.info);
     if (n === 0) this.finishValue(v);
   }
@@ -1389,6 +1406,7 @@ export class RdbDecoder extends ByteReader {
       encoding: i.encoding,
       dataType: i.dataType,
       length: v.length,
+      ...(v.nodeSizes !== null ? { nodes: v.nodes } : {}),
     });
   }
 
@@ -1400,7 +1418,7 @@ export class RdbDecoder extends ByteReader {
     if (v.skip) return;
     v.items.push(item);
     v.itemBytes += size;
-    if (v.itemBytes >= this.chunkBytes) this.flushChunk(v);
+    if (v.itemBytes >= this.chunkBytes && v.nodeSizes === null) this.flushChunk(v);
   }
 
   private addMany(v: ValueState, items: Uint8Array[]): void {
@@ -1432,8 +1450,15 @@ export class RdbDecoder extends ByteReader {
     const base = { type: 'keyChunk' as const, offset: this.offset, db: i.db, key: i.key };
     switch (i.dataType) {
       case 'list':
+        if (v.nodeSizes !== null) {
+          this.emit({ ...base, dataType: 'list', value: items as Uint8Array[], nodes: v.nodeSizes });
+          v.nodeSizes = [];
+        } else {
+          this.emit({ ...base, dataType: 'list', value: items as Uint8Array[] });
+        }
+        break;
       case 'set':
-        this.emit({ ...base, dataType: i.dataType, value: items as Uint8Array[] });
+        this.emit({ ...base, dataType: 'set', value: items as Uint8Array[] });
         break;
       case 'zset':
         this.emit({ ...base, dataType: 'zset', value: items as ZsetEntry[] });
@@ -1513,7 +1538,7 @@ export class RdbDecoder extends ByteReader {
       this.emit(e);
       return;
     }
-    if (v.items.length > 0) this.flushChunk(v);
+    if (v.items.length > 0 || (v.nodeSizes !== null && v.nodeSizes.length > 0)) this.flushChunk(v);
     this.emit({ type: 'keyEnd', offset: v.offset, end, db: i.db, key: i.key, dataType: i.dataType, stream: meta ?? null });
   }
 

@@ -403,15 +403,30 @@ export class ListBody {
   /** Closes the node being built (call once after the last element). */
   finish(): void {
     if (this.cur.length === 0) return;
-    if (this.version >= 10) {
-      this.out.len(QUICKLIST_NODE_CONTAINER.PACKED);
-      this.out.str(encodeListpack(this.cur));
-    } else {
-      this.out.str(encodeZiplist(this.cur));
-    }
-    this.count++;
+    this.node(this.cur);
     this.cur = [];
     this.size = 0;
+  }
+
+  /**
+   * Writes `els` as one node, whatever its size (RDB 7 and up): a ziplist
+   * below RDB 10, else a listpack, or a plain node for one element as large
+   * as Redis stores that way. An empty node is written as an empty blob
+   * encoding, as a source may hold one.
+   */
+  node(els: Uint8Array[]): void {
+    if (this.version >= 10) {
+      if (els.length === 1 && els[0]!.length >= QUICKLIST_NODE_BYTES) {
+        this.out.len(QUICKLIST_NODE_CONTAINER.PLAIN);
+        this.out.str(els[0]!);
+      } else {
+        this.out.len(QUICKLIST_NODE_CONTAINER.PACKED);
+        this.out.str(encodeListpack(els));
+      }
+    } else {
+      this.out.str(encodeZiplist(els));
+    }
+    this.count++;
   }
 }
 

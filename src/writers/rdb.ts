@@ -10,10 +10,12 @@
  * (`keyStart`…`keyEnd`) stream with bounded memory: strings, and lists, sets,
  * sorted sets and hashes whose element count the source states (a list goes
  * out as quicklist nodes of a fixed element count, a set as type 2, a hash as
- * type 4, a sorted set as type 5, or 3 below RDB 8). A list whose count is
- * unknown (quicklist sources) is gathered as encoded nodes, about the size it
- * takes in the file. Streams and hashes that may carry field expiries are
- * gathered whole before encoding: memory grows with such a value.
+ * type 4, a sorted set as type 5, or 3 below RDB 8). A quicklist source,
+ * whose file states a node count rather than an element count, goes out as
+ * the same nodes re-encoded for the target (RDB 7 and up; for RDB 6, which
+ * needs the element count first, it is gathered as encoded elements, about
+ * the size it takes in the file). Streams and hashes that may carry field
+ * expiries are gathered whole before encoding: memory grows with such a value.
  */
 import { RdbkitError } from '../errors.js';
 import type { HashEntry, KeyChunkEvent, KeyEvent, KeyStartEvent, AofEvent, StreamEntry, StreamMeta, ZsetEntry } from '../events.js';
@@ -50,6 +52,7 @@ const GATHER = 0; // collected whole, encoded at keyEnd
 const STRING = 1; // bytes copied as they come
 const DIRECT = 2; // elements written as they come, count already written
 const LIST_NODES = 3; // list of unknown length: encoded nodes collected, written at keyEnd
+const LIST_MIRROR = 4; // quicklist source: node count written first, then its nodes as they come
 
 interface OpenValue {
   start: KeyStartEvent;
@@ -198,6 +201,15 @@ export class RdbWriter extends ChunkedOutput {
       header(RDB_TYPE.STRING, n ?? 0);
       return;
     }
+    if (ev.dataType === 'list' && n === null && ev.nodes !== undefined && this.version >= 7) {
+      // A quicklist source states its node count: write that many nodes, one
+      // for each of the source's (keyChunk.nodes gives their element counts).
+      o.how = LIST_MIRROR;
+      o.expected = ev.nodes;
+      o.list = new ListBody(this.scratch, this.version, 0);
+      header(o.list.type, ev.nodes);
+      return;
+    }
     if (ev.dataType === 'list' && n === null) {
       o.how = LIST_NODES;
       o.body = new ValueWriter();
@@ -260,6 +272,25 @@ export class RdbWriter extends ChunkedOutput {
     this.flushScratch();
   }
 
+  /** Writes the nodes of a chunk of a LIST_MIRROR value. */
+  private mirror(o: OpenValue, ev: KeyChunkEvent): void {
+    const sizes = ev.dataType === 'list' ? ev.nodes : undefined;
+    if (sizes === undefined) throw new RdbkitError('OUTPUT', 'a chunk of a quicklist value has no node sizes', { db: ev.db, key: ev.key });
+    const els = ev.value as Uint8Array[];
+    let at = 0;
+    for (const n of sizes) {
+      if (!(n >= 0 && at + n <= els.length)) break;
+      o.seen++;
+      if (o.seen > o.expected) break;
+      o.list!.node(els.slice(at, (at += n)));
+      if (this.scratch.length >= 1 << 16) this.flushScratch();
+    }
+    if (at !== els.length || o.seen > o.expected) {
+      throw new RdbkitError('OUTPUT', `a chunk's node sizes do not match its ${els.length} elements, or pass the ${o.expected} nodes its start announced`, { db: ev.db, key: ev.key });
+    }
+    this.flushScratch();
+  }
+
   private keyChunk(ev: KeyChunkEvent): void {
     const o = this.open;
     if (!o) throw new RdbkitError('OUTPUT', 'keyChunk without keyStart', { db: ev.db, key: ev.key });
@@ -267,6 +298,8 @@ export class RdbWriter extends ChunkedOutput {
       if (ev.dataType === 'string') this.record(ev.value);
     } else if (o.how === DIRECT) {
       this.direct(o, ev);
+    } else if (o.how === LIST_MIRROR) {
+      this.mirror(o, ev);
     } else if (o.how === LIST_NODES) {
       if (ev.dataType === 'list') for (const e of ev.value) o.list!.add(e);
     } else if (ev.dataType === 'stream') {
@@ -284,6 +317,9 @@ export class RdbWriter extends ChunkedOutput {
     const s = o.start;
     switch (o.how) {
       case STRING:
+        return;
+      case LIST_MIRROR:
+        if (o.seen !== o.expected) throw new RdbkitError('OUTPUT', `streamed list ended after ${o.seen} of the ${o.expected} nodes its start announced`, { db: s.db, key: s.key });
         return;
       case DIRECT:
         if (o.seen !== o.expected) throw new RdbkitError('OUTPUT', `streamed ${s.dataType} ended after ${o.seen} of the ${o.expected} elements its start announced`, { db: s.db, key: s.key });

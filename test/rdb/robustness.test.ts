@@ -148,19 +148,30 @@ function joinStringPieces(events: RdbEvent[]): RdbEvent[] {
 /** Merges keyStart/keyChunk/keyEnd groups back into one key event, for comparing logical content. */
 function logical(events: RdbEvent[]): RdbEvent[] {
   const out: RdbEvent[] = [];
-  let open: { start: RdbEvent & { type: 'keyStart' }; parts: unknown[]; ttl: Array<number | null> | null } | null = null;
+  let open: { start: RdbEvent & { type: 'keyStart' }; parts: unknown[]; ttl: Array<number | null> | null; nodes: number } | null = null;
   for (const ev of events) {
-    if (ev.type === 'keyStart') open = { start: ev, parts: [], ttl: null };
-    else if (ev.type === 'keyChunk') {
+    if (ev.type === 'keyStart') {
+      open = { start: ev, parts: [], ttl: null, nodes: 0 };
+      // Quicklists (and only they) state a node count.
+      expect(ev.nodes !== undefined).toBe(ev.rdbType === 14 || ev.rdbType === 18);
+    } else if (ev.type === 'keyChunk') {
       if (ev.dataType === 'string') open!.parts.push(ev.value);
       else open!.parts.push(...(ev.value as unknown[]));
+      // A quicklist's chunks hold whole nodes: their element counts add up to the chunk.
+      const sizes = ev.dataType === 'list' ? ev.nodes : undefined;
+      expect(sizes !== undefined).toBe(open!.start.nodes !== undefined);
+      if (sizes !== undefined) {
+        expect(sizes.reduce((a, b) => a + b, 0)).toBe(ev.value.length);
+        open!.nodes += sizes.length;
+      }
       if (ev.dataType === 'hash' && ev.fieldExpireAt) open!.ttl = [...(open!.ttl ?? []), ...ev.fieldExpireAt];
     } else if (ev.type === 'keyEnd') {
       const s = open!.start;
+      if (s.nodes !== undefined) expect(open!.nodes).toBe(s.nodes);
       let value: unknown = open!.parts;
       if (s.dataType === 'string') value = new Uint8Array(Buffer.concat(open!.parts as Uint8Array[]));
       if (s.dataType === 'stream') value = { ...ev.stream!, entries: open!.parts };
-      const { length: _l, type: _t, ...info } = s;
+      const { length: _l, type: _t, nodes: _n, ...info } = s;
       const rec: Record<string, unknown> = { type: 'key', ...info, end: ev.end, value };
       if (s.dataType === 'hash') rec.fieldExpireAt = open!.ttl && open!.ttl.some((t) => t !== null) ? open!.ttl : null;
       out.push(rec as unknown as RdbEvent);
