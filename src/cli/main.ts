@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { RdbkitError, describeKey } from '../errors.js';
 import { isLoneRdb, parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
 import { sinkTakes, type RdbDecoderOptions } from '../rdb/decoder.js';
+import type { ValueSink } from '../rdb/sink.js';
 import type { AofEvent } from '../events.js';
 import { openAof, OutputSink, type OpenedAof } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
@@ -107,7 +108,7 @@ function reportCut(ev: Extract<AofEvent, { type: 'aofTruncated' }>, input: strin
 /** Decodes `input` (an RDB, AOF file, AOF directory or manifest) and streams what `writer` makes of it to `-o` or stdout. */
 async function convert(
   input: string,
-  o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number; rawValues?: boolean; sink?: RespWriter | undefined },
+  o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number; rawValues?: boolean; sink?: (ValueSink & { sinkKeys: number }) | undefined },
   writer: EventWriter,
   onEvent?: (ev: AofEvent) => void,
 ): Promise<void> {
@@ -329,7 +330,8 @@ export async function main(argv: string[]): Promise<number> {
     const writer = new RdbWriter(opts);
     try {
       // Values the target version holds as they are are copied byte for byte.
-      await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: true }, writer, refuseAof);
+      // (The writer is the decoder's sink for the strings and compact blobs it copies: no value is built for them.)
+      await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: true, sink: writer }, writer, refuseAof);
     } catch (e) {
       // A partial RDB file is of no use to anyone: do not leave one behind.
       await rm(o.output, { force: true });

@@ -186,6 +186,11 @@ export function sinkTakes(rdbType: number): boolean {
   return SINK_TYPES[rdbType] === 1;
 }
 
+/** True for the sink's value types of one unit (a string, a compact blob): with `rawValues`, their `done` has the raw bytes. */
+export function sinkGivesRaw(rdbType: number): boolean {
+  return SINK_TYPES[rdbType] === 1 && COLLECTION_MODE[rdbType] === 0;
+}
+
 /** Passes a ziplist/listpack sorted set's member/score pairs to a sink, parsing each score. */
 class ZsetPairs implements ElementReceiver {
   sink: ValueSink | null = null;
@@ -658,9 +663,10 @@ export class RdbDecoder extends ByteReader {
       nodes: 0,
       nodeSizes: null,
       skip,
-      sink: this.sink !== null && !skip && SINK_TYPES[op] === 1,
+      sink: this.sink !== null && !skip && SINK_TYPES[op] === 1 && (this.sink.takes === undefined || this.sink.takes(info)),
     };
-    if (this.rawValues && !skip && !this.v.sink) {
+    // Raw bytes for events, and for sink values of one unit (a string, a compact blob): their size is that unit's.
+    if (this.rawValues && !skip && (!this.v.sink || COLLECTION_MODE[op] === 0)) {
       this.rawStart = this.pos;
       this.rawParts = null;
     }
@@ -1481,7 +1487,7 @@ export class RdbDecoder extends ByteReader {
     this.v = null;
     this.state = S_RECORD;
     if (v.sink) {
-      this.sink!.done(v.info, v.offset, this.offset);
+      this.sink!.done(v.info, v.offset, this.offset, this.rawStart >= 0 ? this.takeRaw() : null);
       return;
     }
     const end = this.offset;

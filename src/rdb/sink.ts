@@ -23,11 +23,23 @@ export interface ElementReceiver {
  * A sorted-set member's bytes stay valid until its score has been given.
  */
 export interface ValueSink extends ElementReceiver {
+  /**
+   * Optional: whether this sink takes the value of `info` (asked once per key
+   * of a type the sink path handles, before its value is read); false sends
+   * the value as events, as for a decoder without a sink. Default: true.
+   */
+  takes?(info: KeyInfo): boolean;
   begin(info: KeyInfo): void;
   /** The score of the sorted-set member just given. */
   score(v: number): void;
-  /** The value is complete; its record spans input offsets `[offset, end)` (type byte to last byte). */
-  done(info: KeyInfo, offset: number, end: number): void;
+  /**
+   * The value is complete; its record spans input offsets `[offset, end)`
+   * (type byte to last byte). With the decoder's `rawValues`, `raw` holds the
+   * value's bytes as stored (after the key) for values of one unit — strings
+   * and the compact encodings (ziplist, listpack, intset) — else it is null;
+   * valid only during the call.
+   */
+  done(info: KeyInfo, offset: number, end: number, raw: Uint8Array | null): void;
 }
 
 /** An ElementReceiver that collects the elements as views (integers as decimal text). */

@@ -18,10 +18,12 @@
  * expiries are gathered whole before encoding: memory grows with such a value.
  */
 import { RdbkitError } from '../errors.js';
-import type { HashEntry, KeyChunkEvent, KeyEvent, KeyStartEvent, AofEvent, StreamEntry, StreamMeta, ZsetEntry } from '../events.js';
+import type { HashEntry, KeyChunkEvent, KeyEvent, KeyInfo, KeyStartEvent, AofEvent, StreamEntry, StreamMeta, ZsetEntry } from '../events.js';
 import { RDB_OPCODE, RDB_TYPE } from '../rdb/constants.js';
 import { Crc64 } from '../rdb/crc64.js';
-import { LIST_NODE_ENTRIES, ListBody, VALKEY_VERSION, ValueWriter, listCount, valueBytes } from '../rdb/encoder.js';
+import { sinkGivesRaw } from '../rdb/decoder.js';
+import { LIST_NODE_ENTRIES, ListBody, VALKEY_VERSION, ValueWriter, keepsEncoding, listCount, valueBytes } from '../rdb/encoder.js';
+import type { ValueSink } from '../rdb/sink.js';
 import { ChunkedOutput } from '../io/byte-writer.js';
 
 /** Writer options. */
@@ -69,8 +71,13 @@ interface OpenValue {
   stream: StreamEntry[];
 }
 
-/** Synchronous RDB writer: `write()` events, `take()` output chunks, `end()` writes EOF and the checksum. */
-export class RdbWriter extends ChunkedOutput {
+/**
+ * Synchronous RDB writer: `write()` events, `take()` output chunks, `end()`
+ * writes EOF and the checksum. It is also a `ValueSink` for a decoder with
+ * `rawValues`: it takes the strings and compact blobs the target holds as
+ * they are and copies their bytes, so the decoder builds no value for them.
+ */
+export class RdbWriter extends ChunkedOutput implements ValueSink {
   private readonly wanted: number | null;
   private readonly lossy: boolean;
   private readonly onDrop: (what: string, db: number | null, key: Uint8Array | null) => void;
@@ -358,6 +365,28 @@ export class RdbWriter extends ChunkedOutput {
         throw new RdbkitError('OUTPUT', `cannot write a streamed ${s.dataType} value`, { db: s.db, key: s.key });
     }
     this.key(whole);
+  }
+
+  /** Keys copied through the sink path. */
+  sinkKeys = 0;
+
+  /** ValueSink: takes values the target holds byte for byte and whose raw bytes the decoder gives. */
+  takes(info: KeyInfo): boolean {
+    return this.started && this.open === null && sinkGivesRaw(info.rdbType) && keepsEncoding(info.rdbType, this.sourceValkey, this.version);
+  }
+
+  begin(): void {}
+  str(): void {}
+  int(): void {}
+  score(): void {}
+
+  /** ValueSink: the value's bytes as stored, after its key header. */
+  done(info: KeyInfo, _offset: number, _end: number, raw: Uint8Array | null): void {
+    if (raw === null) throw new RdbkitError('USAGE', 'RdbWriter as a sink needs the decoder option rawValues', { db: info.db, key: info.key });
+    this.keyHeader(info.db, info.key, info.rdbType, info.expireAt, info.lruIdle, info.lfuFreq);
+    this.flushScratch();
+    this.record(raw);
+    this.sinkKeys++;
   }
 
   /** Writes one event. AOF events other than commands (`aofPart`) are ignored; commands cannot be written. */

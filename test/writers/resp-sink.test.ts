@@ -13,47 +13,12 @@ import { RdbDecoder, sinkTakes } from '../../src/rdb/decoder.js';
 import { InfoCollector } from '../../src/writers/info.js';
 import { RdbkitError } from '../../src/errors.js';
 import { listCorpusFiles, repoRoot } from '../helpers/corpus.js';
+import { bytewise, random, whole, writeThrough } from '../helpers/pieces.js';
 
-/** Runs the decoder over `pieces` the way parseRdbBatches does with a sink (each event written before reading on). */
+/** RespWriter's output, with the writer as the decoder's sink or not. */
 function respOf(pieces: Iterable<Uint8Array>, options: RespOptions, sink: boolean): Buffer {
   const w = new RespWriter(options);
-  const dec = new RdbDecoder({ sink: sink ? w : null, chunkBytes: 4096 });
-  const out: Uint8Array[] = [];
-  const drain = (): void => {
-    let ev;
-    while ((ev = dec.read()) !== undefined) {
-      w.write(ev);
-      out.push(...w.take());
-    }
-  };
-  for (const p of pieces) {
-    dec.push(p);
-    drain();
-  }
-  dec.end();
-  drain();
-  expect(dec.done).toBe(true);
-  w.end();
-  out.push(...w.take());
-  return Buffer.concat(out);
-}
-
-function* whole(b: Uint8Array): Generator<Uint8Array> {
-  yield b;
-}
-function* bytewise(b: Uint8Array): Generator<Uint8Array> {
-  for (let i = 0; i < b.length; i++) yield b.slice(i, i + 1);
-}
-function* random(b: Uint8Array, seed: number): Generator<Uint8Array> {
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < b.length; ) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const n = 1 + ((s >>> 0) % 700);
-    yield b.slice(i, i + n);
-    i += n;
-  }
+  return writeThrough(pieces, w, { sink: sink ? w : null, chunkBytes: 4096 });
 }
 
 /** Event-path output, or null when the decoder or the writer refuses the dump (then the sink path must refuse it too). */
