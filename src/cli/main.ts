@@ -299,10 +299,12 @@ export async function main(argv: string[]): Promise<number> {
     };
     if (o.targetVersion !== undefined) opts.targetVersion = o.targetVersion;
     const writer = new RespWriter(opts);
-    // RESTORE payloads copy the values the target holds as they are; plain
-    // commands are written element by element from the input (the writer as the decoder's sink).
+    // The writer is the decoder's sink: plain commands are written element by
+    // element from the input; RESTORE payloads of strings and compact blobs
+    // the target holds as they are come from their raw bytes (rawValues), the
+    // rest as events.
     const restore = o.restore === true;
-    await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: restore, sink: restore ? undefined : writer }, writer);
+    await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: restore, sink: writer }, writer);
     if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped${o.targetVersion !== undefined ? ` for RDB version ${o.targetVersion}` : ''}\n`);
   });
 

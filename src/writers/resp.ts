@@ -11,7 +11,8 @@
 import { RdbkitError } from '../errors.js';
 import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyInfo, KeyStartEvent, AofEvent, StreamEntry, StreamId, StreamMeta, ZsetEntry } from '../events.js';
 import type { ValueSink } from '../rdb/sink.js';
-import { dumpPayload, valueBytes } from '../rdb/encoder.js';
+import { dumpPayload, keepsEncoding, valueBytes } from '../rdb/encoder.js';
+import { sinkGivesRaw } from '../rdb/decoder.js';
 import { ChunkedOutput, digitCount, putDigits } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
 
@@ -68,6 +69,7 @@ const K_STRING = 1;
 const K_LIST = 2;
 const K_HASH = 3;
 const K_ZSET = 4;
+const K_RESTORE = 5; // --restore: elements ignored, RESTORE from the raw bytes at done()
 
 /**
  * Synchronous RESP writer: `write()` events, `take()` output chunks. It is
@@ -239,7 +241,21 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   // ------------------------------------------------ ValueSink (fast path)
 
   /** ValueSink: a value starts; its elements follow. */
+  /**
+   * ValueSink: which keys come element by element. Plain commands: all the
+   * sink's types. RESTORE: values of one unit the target holds as they are
+   * (their payload is the raw bytes the decoder gives at done); the rest
+   * come as events.
+   */
+  takes(info: KeyInfo): boolean {
+    return !this.restore || (sinkGivesRaw(info.rdbType) && keepsEncoding(info.rdbType, this.valkey, this.target));
+  }
+
   begin(info: KeyInfo): void {
+    if (this.restore) {
+      this.sinkKind = K_RESTORE;
+      return;
+    }
     this.startKey(info.db, info.key);
     this.sinkKey = info.key;
     this.half = false;
@@ -265,6 +281,8 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   /** ValueSink: a string element. */
   str(buf: Uint8Array, start: number, end: number): void {
     switch (this.sinkKind) {
+      case K_RESTORE:
+        return;
       case K_STRING:
         this.setPrefix();
         this.bulkRange(buf, start, end);
@@ -284,6 +302,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
 
   /** ValueSink: an integer element. */
   int(v: number): void {
+    if (this.sinkKind === K_RESTORE) return;
     if (this.sinkKind === K_ZSET) {
       this.memberBuf = null;
       this.memberInt = v;
@@ -301,6 +320,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
 
   /** ValueSink: the score of the member just given. */
   score(v: number): void {
+    if (this.sinkKind === K_RESTORE) return;
     this.openBatch();
     this.bulkScore(v);
     const m = this.memberBuf;
@@ -316,7 +336,15 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   }
 
   /** ValueSink: the value is complete. */
-  done(info: KeyInfo): void {
+  done(info: KeyInfo, _offset?: number, _end?: number, raw?: Uint8Array | null): void {
+    if (this.sinkKind === K_RESTORE) {
+      if (!raw) throw new RdbkitError('USAGE', 'RespWriter with restore as a sink needs the decoder option rawValues', { db: info.db, key: info.key });
+      this.sinkKind = 0;
+      this.sinkKeys++;
+      this.restoreCommand(info, info.rdbType, raw);
+      this.maybeFlush();
+      return;
+    }
     this.closeBatch();
     this.sinkKind = 0;
     this.sinkKeys++;
@@ -583,14 +611,19 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     // Values the target holds as they are (decoded with `rawValues`) are copied byte for byte.
     const enc = ev.dataType === 'module' ? { type: ev.rdbType, bytes: ev.value.payload } : this.restore ? valueBytes(ev, this.valkey, version) : null;
     if (!enc) return false;
-    this.selectDb(ev.db);
-    const args: Array<Uint8Array | string> = ['RESTORE', ev.key, ev.expireAt !== null ? String(ev.expireAt) : '0', dumpPayload(enc.type, enc.bytes, version)];
-    if (ev.expireAt !== null) args.push('ABSTTL');
-    if (this.replace) args.push('REPLACE');
-    if (ev.lruIdle !== null) args.push('IDLETIME', String(ev.lruIdle));
-    if (ev.lfuFreq !== null) args.push('FREQ', String(ev.lfuFreq));
-    this.command(args);
+    this.restoreCommand(ev, enc.type, enc.bytes);
     return true;
+  }
+
+  /** `RESTORE key ttl payload [ABSTTL] [REPLACE] [IDLETIME n] [FREQ n]` of value bytes of object type `type`. */
+  private restoreCommand(k: KeyInfo, type: number, value: Uint8Array): void {
+    this.selectDb(k.db);
+    const args: Array<Uint8Array | string> = ['RESTORE', k.key, k.expireAt !== null ? String(k.expireAt) : '0', dumpPayload(type, value, this.target)];
+    if (k.expireAt !== null) args.push('ABSTTL');
+    if (this.replace) args.push('REPLACE');
+    if (k.lruIdle !== null) args.push('IDLETIME', String(k.lruIdle));
+    if (k.lfuFreq !== null) args.push('FREQ', String(k.lfuFreq));
+    this.command(args);
   }
 
   private key(ev: KeyEvent): void {

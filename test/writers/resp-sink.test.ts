@@ -4,6 +4,8 @@
  * the bytes the event path writes (which resp.test.ts and the AOF suites judge
  * with real servers), for every fixture and corpus dump, whole, byte by byte
  * and at random chunk splits, with batches cut by element count and by size.
+ * With --restore it takes strings and compact blobs and writes their RESTORE
+ * payloads from the raw bytes the decoder gives; again the event path's bytes.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +20,11 @@ import { bytewise, random, whole, writeThrough } from '../helpers/pieces.js';
 /** RespWriter's output, with the writer as the decoder's sink or not. */
 function respOf(pieces: Iterable<Uint8Array>, options: RespOptions, sink: boolean): Buffer {
   const w = new RespWriter(options);
-  return writeThrough(pieces, w, { sink: sink ? w : null, chunkBytes: 4096 });
+  // (RESTORE at the default chunkBytes: with a smaller one, a compact blob
+  // larger than it streams as events and goes out as commands, while the sink
+  // makes it one RESTORE from its raw bytes.)
+  const restore = options.restore === true;
+  return writeThrough(pieces, w, { sink: sink ? w : null, rawValues: restore, ...(restore ? {} : { chunkBytes: 4096 }) });
 }
 
 /** Event-path output, or null when the decoder or the writer refuses the dump (then the sink path must refuse it too). */
@@ -49,6 +55,10 @@ const OPTIONS: Array<[string, RespOptions]> = [
   ['defaults', { lossy: true }],
   ['--replace, batches of 3 elements', { lossy: true, replace: true, batchElements: 3 }],
   ['batches cut at 40 bytes', { lossy: true, batchBytes: 40 }],
+  // RESTORE: strings and compact blobs the target holds come from their raw bytes through the sink.
+  ['--restore', { lossy: true, restore: true }],
+  ['--restore --target-version 9 --replace', { lossy: true, restore: true, targetVersion: 9, replace: true }],
+  ['--restore --target-version 7', { lossy: true, restore: true, targetVersion: 7 }],
 ];
 
 describe('RespWriter as the decoder sink writes what the event path writes', () => {
