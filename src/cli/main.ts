@@ -266,7 +266,9 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(future),
   ).action(async (input: string, o: FilterFlags & { output?: string; bytes: 'auto' | 'base64'; meta?: boolean; checksum?: boolean; bestEffortVersion?: boolean; until?: number }) => {
     currentInput = input;
-    await convert(input, { ...o, future: o.bestEffortVersion === true }, new JsonlWriter({ bytes: o.bytes, meta: o.meta === true, defaultFile: input === '-' ? null : input }));
+    // The writer is the decoder's sink for strings: no value is built for them.
+    const writer = new JsonlWriter({ bytes: o.bytes, meta: o.meta === true, defaultFile: input === '-' ? null : input });
+    await convert(input, { ...o, future: o.bestEffortVersion === true, sink: writer }, writer);
   });
 
   addFilterFlags(

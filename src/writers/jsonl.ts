@@ -24,6 +24,9 @@
 import { RdbkitError } from '../errors.js';
 import { ChunkedOutput, OUTPUT_CHUNK } from '../io/byte-writer.js';
 import { isLoneRdb } from '../aof/parse.js';
+import { RDB_TYPE } from '../rdb/constants.js';
+import type { ValueSink } from '../rdb/sink.js';
+import { intToAscii } from '../rdb/encodings/int-text.js';
 import type {
   AofEvent,
   CommandEvent,
@@ -32,6 +35,7 @@ import type {
   KeyChunkEvent,
   KeyEndEvent,
   KeyEvent,
+  KeyInfo,
   KeyStartEvent,
   StreamEntry,
   StreamId,
@@ -164,7 +168,7 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
  * finished output chunks (about 64 KiB each) whenever convenient, `end()`
  * once after the last event, then `take()` the rest.
  */
-export class JsonlWriter extends ChunkedOutput {
+export class JsonlWriter extends ChunkedOutput implements ValueSink {
   private readonly forceB64: boolean;
   private readonly meta: boolean;
   private readonly defaultFile: string | null;
@@ -212,7 +216,7 @@ export class JsonlWriter extends ChunkedOutput {
   // ----------------------------------------------------------- numbers
 
   /** An integer as a JSON number (a decimal string past 2^53 - 1). */
-  private int(n: number): void {
+  private jint(n: number): void {
     if (!Number.isSafeInteger(n)) {
       this.int64(n);
     } else if (n < 0) {
@@ -235,14 +239,14 @@ export class JsonlWriter extends ChunkedOutput {
         this.bytes(LIT.nul); // not an integer: no 64-bit field decodes to this
       }
     } else if (v <= MAX_SAFE && v >= MIN_SAFE) {
-      this.int(Number(v));
+      this.jint(Number(v));
     } else {
       this.ascii(`"${v}"`);
     }
   }
 
   /** A zset score: round-tripping JSON number, `-0`, or "inf" / "-inf" / "nan". */
-  private score(v: number): void {
+  private jscore(v: number): void {
     if (v === Infinity) this.bytes(LIT.inf);
     else if (v === -Infinity) this.bytes(LIT.ninf);
     else if (v !== v) this.bytes(LIT.nan);
@@ -267,7 +271,7 @@ export class JsonlWriter extends ChunkedOutput {
   // ----------------------------------------------------------- byte strings
 
   /** A byte string as a JSON string, in the record's mode. */
-  private str(b: Uint8Array): void {
+  private jstr(b: Uint8Array): void {
     this.u8(0x22);
     if (this.b64) this.base64Body(b, true);
     else this.textBody(b, 0, b.length, false);
@@ -277,7 +281,7 @@ export class JsonlWriter extends ChunkedOutput {
   /** A byte string or null. */
   private strOrNull(b: Uint8Array | null): void {
     if (b === null) this.bytes(LIT.nul);
-    else this.str(b);
+    else this.jstr(b);
   }
 
   /**
@@ -436,7 +440,7 @@ export class JsonlWriter extends ChunkedOutput {
   private bytesArray(items: Uint8Array[], first: boolean): void {
     for (let i = 0; i < items.length; i++) {
       if (i > 0 || !first) this.u8(0x2c);
-      this.str(items[i]!);
+      this.jstr(items[i]!);
       if (this.bad) return;
     }
   }
@@ -446,9 +450,9 @@ export class JsonlWriter extends ChunkedOutput {
       if (i > 0 || !first) this.u8(0x2c);
       const e = items[i]!;
       this.u8(0x5b);
-      this.str(e[0]);
+      this.jstr(e[0]);
       this.u8(0x2c);
-      this.score(e[1]);
+      this.jscore(e[1]);
       this.u8(0x5d);
       if (this.bad) return;
     }
@@ -458,9 +462,9 @@ export class JsonlWriter extends ChunkedOutput {
     for (let i = 0; i < items.length; i++) {
       if (i > 0 || !first) this.u8(0x2c);
       const e = items[i]!;
-      this.str(e[0]);
+      this.jstr(e[0]);
       this.u8(0x3a);
-      this.str(e[1]);
+      this.jstr(e[1]);
       if (this.bad) return;
     }
   }
@@ -504,7 +508,7 @@ export class JsonlWriter extends ChunkedOutput {
       const gr = m.groups[g]!;
       if (g > 0) this.u8(0x2c);
       this.ascii('{"name":');
-      this.str(gr.name);
+      this.jstr(gr.name);
       this.ascii(',"lastId":');
       this.id(gr.lastId);
       this.ascii(',"entriesRead":');
@@ -529,7 +533,7 @@ export class JsonlWriter extends ChunkedOutput {
         const c = gr.consumers[i]!;
         if (i > 0) this.u8(0x2c);
         this.ascii('{"name":');
-        this.str(c.name);
+        this.jstr(c.name);
         this.ascii(',"seenTime":');
         this.int64(c.seenTime);
         this.ascii(',"activeTime":');
@@ -550,10 +554,10 @@ export class JsonlWriter extends ChunkedOutput {
   /** `{"db":N[,"bytes":"base64"],"key":…,"type":"T"[,"expireAt":ms],"value":` */
   private head(db: number, key: Uint8Array, type: string, expireAt: number | null): void {
     this.bytes(LIT.db);
-    this.int(db);
+    this.jint(db);
     if (this.b64) this.bytes(LIT.bytesB64);
     this.bytes(LIT.key);
-    this.str(key);
+    this.jstr(key);
     this.bytes(LIT.type);
     this.ascii(type);
     if (expireAt !== null) {
@@ -570,7 +574,7 @@ export class JsonlWriter extends ChunkedOutput {
     if (this.bad) return;
     switch (ev.dataType) {
       case 'string':
-        this.str(ev.value);
+        this.jstr(ev.value);
         break;
       case 'list':
       case 'set':
@@ -596,7 +600,7 @@ export class JsonlWriter extends ChunkedOutput {
             if (any) this.u8(0x2c);
             else this.bytes(LIT.fieldExpireAt);
             any = true;
-            this.str(ev.value[i]![0]);
+            this.jstr(ev.value[i]![0]);
             this.u8(0x3a);
             this.int64(t);
           }
@@ -623,7 +627,7 @@ export class JsonlWriter extends ChunkedOutput {
     this.ascii('{"module":');
     this.jsString(module);
     this.ascii(',"encver":');
-    this.int(encver);
+    this.jint(encver);
     this.ascii(',"payload":"');
     this.base64Body(payload, true);
     this.ascii('"}');
@@ -639,7 +643,12 @@ export class JsonlWriter extends ChunkedOutput {
    * with the bytes rule: as text first; when a byte string is not UTF-8,
    * rewound to the record start and rewritten as base64.
    */
-  private record(ev: AofEvent): void {
+  /**
+   * One whole record: as text, or from its start again in base64 when a byte
+   * string is not valid UTF-8. `ev` null: the sink's string `sinkValue` of
+   * key `sinkInfo`.
+   */
+  private record(ev: AofEvent | null): void {
     const start = this.pos;
     this.b64 = this.forceB64;
     this.bad = false;
@@ -653,8 +662,14 @@ export class JsonlWriter extends ChunkedOutput {
     this.maybeFlush();
   }
 
-  private anyRecord(ev: AofEvent): void {
-    if (ev.type === 'key') this.keyRecord(ev);
+  private anyRecord(ev: AofEvent | null): void {
+    if (ev === null) {
+      const k = this.sinkInfo!;
+      this.head(k.db, k.key, 'string', k.expireAt);
+      if (this.bad) return;
+      this.jstr(this.sinkValue);
+      this.bytes(LIT.endLine);
+    } else if (ev.type === 'key') this.keyRecord(ev);
     else if (ev.type === 'command') this.commandRecord(ev);
     else this.metaBytes(ev);
   }
@@ -662,22 +677,22 @@ export class JsonlWriter extends ChunkedOutput {
   /** `{"db":N[,"bytes":"base64"],"command":[…],"file":F,"offset":N,"ts":S}` */
   private commandRecord(ev: CommandEvent): void {
     this.bytes(LIT.db);
-    this.int(ev.db);
+    this.jint(ev.db);
     if (this.b64) this.bytes(LIT.bytesB64);
     this.bytes(LIT.command);
     const args = ev.args;
     for (let i = 0; i < args.length; i++) {
       if (i > 0) this.u8(0x2c);
-      this.str(args[i]!);
+      this.jstr(args[i]!);
       if (this.bad) return;
     }
     this.bytes(LIT.cmdFile);
     this.fileName(ev.file);
     this.bytes(LIT.offset);
-    this.int(ev.offset);
+    this.jint(ev.offset);
     this.bytes(LIT.ts);
     if (ev.ts === null) this.bytes(LIT.nul);
-    else this.int(ev.ts);
+    else this.jint(ev.ts);
     this.bytes(LIT.endLine);
   }
 
@@ -852,7 +867,7 @@ export class JsonlWriter extends ChunkedOutput {
           for (let i = 0; i < this.ttlSizes.length; i++) {
             if (i > 0) this.u8(0x2c);
             const size = this.ttlSizes[i]!;
-            this.str(this.ttlBytes.subarray(at0, at0 + size));
+            this.jstr(this.ttlBytes.subarray(at0, at0 + size));
             at0 += size;
             this.u8(0x3a);
             this.int64(this.ttlTimes[i]!);
@@ -901,22 +916,22 @@ export class JsonlWriter extends ChunkedOutput {
       case 'annotation':
         this.metaHead('annotation');
         this.ascii(',"text":');
-        this.str(ev.text);
+        this.jstr(ev.text);
         if (this.bad) return;
         this.ascii(',"ts":');
         if (ev.ts === null) this.bytes(LIT.nul);
-        else this.int(ev.ts);
+        else this.jint(ev.ts);
         this.ascii(',"file":');
         this.fileName(ev.file);
         this.ascii(',"offset":');
-        this.int(ev.offset);
+        this.jint(ev.offset);
         break;
       case 'aux':
         this.metaHead('aux');
         this.ascii(',"name":');
-        this.str(ev.name);
+        this.jstr(ev.name);
         this.ascii(',"value":');
-        this.str(ev.value);
+        this.jstr(ev.value);
         break;
       case 'function':
         this.metaHead('function');
@@ -929,20 +944,20 @@ export class JsonlWriter extends ChunkedOutput {
           this.strOrNull(ev.description);
         }
         this.ascii(',"code":');
-        this.str(ev.code);
+        this.jstr(ev.code);
         break;
       case 'slotImport':
         this.metaHead('slotImport');
         this.ascii(',"job":');
-        this.str(ev.job);
+        this.jstr(ev.job);
         this.ascii(',"ranges":[');
         for (let i = 0; i < ev.ranges.length; i++) {
           if (i > 0) this.u8(0x2c);
           const r = ev.ranges[i]!;
           this.u8(0x5b);
-          this.int(r[0]);
+          this.jint(r[0]);
           this.u8(0x2c);
-          this.int(r[1]);
+          this.jint(r[1]);
           this.u8(0x5d);
         }
         this.u8(0x5d);
@@ -969,17 +984,17 @@ export class JsonlWriter extends ChunkedOutput {
         this.ascii('{"type":"aofTruncated","file":');
         this.fileName(ev.file);
         this.ascii(',"offset":');
-        this.int(ev.offset);
+        this.jint(ev.offset);
         this.ascii(',"size":');
         if (ev.size === null) this.bytes(LIT.nul);
-        else this.int(ev.size);
+        else this.jint(ev.size);
         this.ascii(`,"reason":"${ev.reason}"`);
         break;
       case 'header':
         this.ascii('{"type":"header","magic":');
         this.jsString(ev.magic);
         this.ascii(',"version":');
-        this.int(ev.version);
+        this.jint(ev.version);
         break;
       case 'aux':
       case 'function':
@@ -990,34 +1005,34 @@ export class JsonlWriter extends ChunkedOutput {
         this.ascii('{"type":"moduleAux","module":');
         this.jsString(ev.module);
         this.ascii(',"encver":');
-        this.int(ev.encver);
+        this.jint(ev.encver);
         this.ascii(',"when":');
-        this.int(ev.when);
+        this.jint(ev.when);
         this.ascii(',"payload":"');
         this.base64Body(ev.payload, true);
         this.u8(0x22);
         break;
       case 'selectDb':
         this.ascii('{"type":"selectDb","db":');
-        this.int(ev.db);
+        this.jint(ev.db);
         break;
       case 'resizeDb':
         this.ascii('{"type":"resizeDb","db":');
-        this.int(ev.db);
+        this.jint(ev.db);
         this.ascii(',"keys":');
-        this.int(ev.keys);
+        this.jint(ev.keys);
         this.ascii(',"expires":');
-        this.int(ev.expires);
+        this.jint(ev.expires);
         break;
       case 'slotInfo':
         this.ascii('{"type":"slotInfo","db":');
-        this.int(ev.db);
+        this.jint(ev.db);
         this.ascii(',"slot":');
-        this.int(ev.slot);
+        this.jint(ev.slot);
         this.ascii(',"keys":');
-        this.int(ev.keys);
+        this.jint(ev.keys);
         this.ascii(',"expires":');
-        this.int(ev.expires);
+        this.jint(ev.expires);
         break;
       case 'eof':
         this.ascii('{"type":"eof","checksum":');
@@ -1027,13 +1042,56 @@ export class JsonlWriter extends ChunkedOutput {
         break;
       case 'trailing':
         this.ascii('{"type":"trailing","length":');
-        this.int(ev.length);
+        this.jint(ev.length);
         break;
       default:
         return;
     }
     this.bytes(LIT.endLine);
     this.maybeFlush();
+  }
+
+  // ----------------------------------------------------------- sink
+
+  /** Keys written through the sink. */
+  sinkKeys = 0;
+  private sinkInfo: KeyInfo | null = null;
+  private sinkValue: Uint8Array = EMPTY;
+
+  /**
+   * ValueSink: strings only. A string comes whole, in one call, so its record
+   * (and its rewrite in base64) needs nothing after the call; the decoder
+   * builds no value for it (no copy of compressed strings). Other types come
+   * as events: a record of several elements may have to be rewritten from
+   * its start when a later one is not UTF-8.
+   */
+  takes(info: KeyInfo): boolean {
+    return info.rdbType === RDB_TYPE.STRING;
+  }
+
+  begin(info: KeyInfo): void {
+    this.sinkInfo = info;
+  }
+
+  str(buf: Uint8Array, start: number, end: number): void {
+    this.sinkValue = buf.subarray(start, end);
+    this.record(null);
+    this.sinkValue = EMPTY;
+  }
+
+  int(v: number): void {
+    this.sinkValue = intToAscii(v);
+    this.record(null);
+    this.sinkValue = EMPTY;
+  }
+
+  score(): void {
+    throw new RdbkitError('OUTPUT', 'JsonlWriter takes only strings through the sink');
+  }
+
+  done(): void {
+    this.sinkInfo = null;
+    this.sinkKeys++;
   }
 
   // ----------------------------------------------------------- dispatch

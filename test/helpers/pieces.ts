@@ -1,6 +1,9 @@
 /** Ways to cut an input into the pieces a decoder is pushed: whole, byte by byte, at seeded random edges; and a run of a writer over them. */
 import { RdbDecoder, type RdbDecoderOptions } from '../../src/rdb/decoder.js';
 import type { RdbEvent } from '../../src/events.js';
+import type { ValueSink } from '../../src/rdb/sink.js';
+import { RdbkitError } from '../../src/errors.js';
+import { expect } from 'vitest';
 
 /** What the writers share: events in, chunks out. */
 export interface EventWriter {
@@ -54,4 +57,44 @@ export function writeThrough(pieces: Iterable<Uint8Array>, w: EventWriter, optio
   w.end();
   out.push(...w.take());
   return Buffer.concat(out);
+}
+
+/** A writer that can be the decoder's sink and counts the keys it took that way. */
+export interface SinkWriter extends EventWriter, ValueSink {
+  sinkKeys: number;
+}
+
+/** What a run of a writer gives: its output and the keys its sink took, or the code of the RdbkitError it ended with. */
+export type SinkRun = { out: Buffer; sinkKeys: number } | string;
+
+/** `writeThrough` with a fresh writer from `make`, as the decoder's sink or not. */
+export function runSinkWriter(make: () => SinkWriter, pieces: Iterable<Uint8Array>, sink: boolean, options: RdbDecoderOptions = {}): SinkRun {
+  const w = make();
+  try {
+    return { out: writeThrough(pieces, w, { ...options, sink: sink ? w : null }), sinkKeys: w.sinkKeys };
+  } catch (e) {
+    if (e instanceof RdbkitError) return e.code;
+    throw e;
+  }
+}
+
+/**
+ * The sink path must write the event path's bytes (or end with its error) for
+ * every way of cutting `bytes`; the number of keys the sink took.
+ */
+export function expectSinkSame(run: (pieces: Iterable<Uint8Array>, sink: boolean) => SinkRun, bytes: Uint8Array, splits: Array<() => Iterable<Uint8Array>>): number {
+  const want = run(whole(bytes), false);
+  let taken = 0;
+  for (const split of splits) {
+    const got = run(split(), true);
+    if (typeof want === 'string' || typeof got === 'string') {
+      expect(got).toEqual(want);
+      continue;
+    }
+    expect(want.sinkKeys).toBe(0);
+    expect(got.out.length).toBe(want.out.length);
+    expect(got.out.equals(want.out)).toBe(true);
+    taken = got.sinkKeys;
+  }
+  return taken;
 }

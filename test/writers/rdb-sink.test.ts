@@ -11,9 +11,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RdbWriter, type RdbWriterOptions } from '../../src/writers/rdb.js';
-import { RdbkitError } from '../../src/errors.js';
 import { listCorpusFiles, repoRoot } from '../helpers/corpus.js';
-import { bytewise, random, whole, writeThrough } from '../helpers/pieces.js';
+import { bytewise, expectSinkSame, random, runSinkWriter, whole, writeThrough, type SinkRun } from '../helpers/pieces.js';
 import { decodeInChunks, logical } from '../helpers/rdb-bytes.js';
 import type { KeyEvent } from '../../src/events.js';
 
@@ -23,32 +22,13 @@ import type { KeyEvent } from '../../src/events.js';
  * smaller one, a compact blob larger than it streams on the event path and is
  * re-encoded, while the sink copies it as it is; see the last test.)
  */
-function rdbOf(pieces: Iterable<Uint8Array>, o: RdbWriterOptions, sink: boolean, chunkBytes?: number): { out: Buffer; sinkKeys: number } | string {
-  const w = new RdbWriter(o);
-  try {
-    return { out: writeThrough(pieces, w, { rawValues: true, sink: sink ? w : null, ...(chunkBytes ? { chunkBytes } : {}) }), sinkKeys: w.sinkKeys };
-  } catch (e) {
-    if (e instanceof RdbkitError) return e.code;
-    throw e;
-  }
+function rdbOf(pieces: Iterable<Uint8Array>, o: RdbWriterOptions, sink: boolean, chunkBytes?: number): SinkRun {
+  return runSinkWriter(() => new RdbWriter(o), pieces, sink, { rawValues: true, ...(chunkBytes ? { chunkBytes } : {}) });
 }
 
 /** Compares the sink path with the event path; the number of keys the sink copied. */
 function expectSame(bytes: Uint8Array, o: RdbWriterOptions, splits: Array<() => Iterable<Uint8Array>>): number {
-  const want = rdbOf(whole(bytes), o, false);
-  let copied = 0;
-  for (const split of splits) {
-    const got = rdbOf(split(), o, true);
-    if (typeof want === 'string' || typeof got === 'string') {
-      expect(got).toEqual(want);
-      continue;
-    }
-    expect(want.sinkKeys).toBe(0);
-    expect(got.out.length).toBe(want.out.length);
-    expect(got.out.equals(want.out)).toBe(true);
-    copied = got.sinkKeys;
-  }
-  return copied;
+  return expectSinkSame((pieces, sink) => rdbOf(pieces, o, sink), bytes, splits);
 }
 
 /**
