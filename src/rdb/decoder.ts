@@ -174,6 +174,8 @@ COLLECTION_MODE[RDB_TYPE.LIST_QUICKLIST] = V_QUICKLIST;
 COLLECTION_MODE[RDB_TYPE.LIST_QUICKLIST_2] = V_QUICKLIST2;
 
 /** Value types a `sink` takes, by RDB type byte. */
+const EMPTY_BYTES = new Uint8Array(0);
+
 const SINK_TYPES = new Uint8Array(256);
 for (const t of [
   RDB_TYPE.STRING, RDB_TYPE.LIST, RDB_TYPE.SET, RDB_TYPE.ZSET, RDB_TYPE.ZSET_2, RDB_TYPE.HASH,
@@ -968,7 +970,7 @@ export class RdbDecoder extends ByteReader {
   }
 
   /** strRef after its header (read at `at`). */
-  private strBody(slot: 0 | 1, at: number): void {
+  private strBody(slot: 0 | 1, at: number, checkOnly = false): void {
     let b: Uint8Array;
     let s = 0;
     let e: number;
@@ -990,9 +992,16 @@ export class RdbDecoder extends ByteReader {
       this.need(clen);
       const p = this.pos;
       this.pos += clen;
-      b = this.scratchFor(slot, ulen);
-      lzfDecompressInto(this.buf, p, p + clen, b, ulen, this.base + p);
-      e = ulen;
+      if (checkOnly) {
+        // The sink copies the compressed bytes: check them, give an empty range.
+        lzfDecompressInto(this.buf, p, p + clen, null, ulen, this.base + p);
+        b = EMPTY_BYTES;
+        e = 0;
+      } else {
+        b = this.scratchFor(slot, ulen);
+        lzfDecompressInto(this.buf, p, p + clen, b, ulen, this.base + p);
+        e = ulen;
+      }
     }
     if (slot === 0) {
       this.refBuf0 = b;
@@ -1131,7 +1140,7 @@ export class RdbDecoder extends ByteReader {
         this.pos = this.mark;
         return this.readValueStart(v);
       }
-      this.strBody(0, at);
+      this.strBody(0, at, sink.rawOnly === true && this.rawStart >= 0);
       sink.begin(v.info);
       sink.str(this.refBuf0, this.refStart0, this.refEnd0);
       return this.finishValue(v);

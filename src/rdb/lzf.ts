@@ -16,8 +16,10 @@ export function lzfDecompress(input: Uint8Array, outLen: number, baseOffset: num
 /**
  * Decompresses `input[start, end)` into `out[0, outLen)` (`out` may be longer:
  * a reused buffer). Faults are CORRUPT at `baseOffset` + index from `start`.
+ * With `out` null nothing is written: the data is only checked, with the same
+ * faults at the same offsets (for callers that copy the compressed bytes).
  */
-export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array, outLen: number, baseOffset: number): void {
+export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array | null, outLen: number, baseOffset: number): void {
   baseOffset -= start;
   const n = end;
   let ip = start;
@@ -25,7 +27,7 @@ export function lzfDecompressInto(input: Uint8Array, start: number, end: number,
   // Runs move four bytes at a time through DataViews (big-endian both ways,
   // so bytes keep their order): 20–40% faster than byte loops here.
   const iv = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  const ov = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const ov = out === null ? null : new DataView(out.buffer, out.byteOffset, out.byteLength);
   while (ip < n) {
     const at = ip;
     const ctrl = input[ip++]!;
@@ -33,10 +35,15 @@ export function lzfDecompressInto(input: Uint8Array, start: number, end: number,
       const len = ctrl + 1;
       if (ip + len > n) throw corrupt('LZF literal run past the end of the compressed data', baseOffset + at);
       if (op + len > outLen) throw corrupt('LZF output longer than its stated length', baseOffset + at);
+      if (ov === null) {
+        ip += len;
+        op += len;
+        continue;
+      }
       // Literal runs are at most 32 bytes: a loop beats subarray + set.
       let k = len;
       for (; k >= 4; k -= 4, op += 4, ip += 4) ov.setUint32(op, iv.getUint32(ip));
-      for (; k > 0; k--) out[op++] = input[ip++]!;
+      for (; k > 0; k--) out![op++] = input[ip++]!;
     } else {
       let len = ctrl >>> 5;
       if (len === 7) {
@@ -48,18 +55,22 @@ export function lzfDecompressInto(input: Uint8Array, start: number, end: number,
       len += 2;
       if (ref < 0) throw corrupt('LZF back reference before the start of the output', baseOffset + at);
       if (op + len > outLen) throw corrupt('LZF output longer than its stated length', baseOffset + at);
+      if (ov === null) {
+        op += len;
+        continue;
+      }
       const dist = op - ref;
       if (dist >= len && len > 16) {
-        out.copyWithin(op, ref, ref + len);
+        out!.copyWithin(op, ref, ref + len);
         op += len;
       } else if (dist >= 4) {
         // Each four-byte read is of bytes already written (the run may overlap its source).
         let r = ref;
         let k = len;
         for (; k >= 4; k -= 4, op += 4, r += 4) ov.setUint32(op, ov.getUint32(r));
-        for (; k > 0; k--) out[op++] = out[r++]!;
+        for (; k > 0; k--) out![op++] = out![r++]!;
       } else {
-        for (let k = 0; k < len; k++) out[op++] = out[ref + k]!;
+        for (let k = 0; k < len; k++) out![op++] = out![ref + k]!;
       }
     }
   }

@@ -29,6 +29,12 @@ export interface ValueSink extends ElementReceiver {
    * the value as events, as for a decoder without a sink. Default: true.
    */
   takes?(info: KeyInfo): boolean;
+  /**
+   * Optional: true when the sink uses a string value's raw bytes (`done`'s
+   * `raw`, with `rawValues`) and not the value itself: a compressed string is
+   * then checked without being decompressed, and `str` gets an empty range.
+   */
+  readonly rawOnly?: boolean;
   begin(info: KeyInfo): void;
   /** The score of the sorted-set member just given. */
   score(v: number): void;

@@ -370,6 +370,9 @@ export class RdbWriter extends ChunkedOutput implements ValueSink {
   /** Keys copied through the sink path. */
   sinkKeys = 0;
 
+  /** ValueSink: only the raw bytes of the values taken are used. */
+  readonly rawOnly = true;
+
   /** ValueSink: takes values the target holds byte for byte and whose raw bytes the decoder gives. */
   takes(info: KeyInfo): boolean {
     return this.started && this.open === null && sinkGivesRaw(info.rdbType) && keepsEncoding(info.rdbType, this.sourceValkey, this.version);

@@ -251,6 +251,11 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     return !this.restore || (sinkGivesRaw(info.rdbType) && keepsEncoding(info.rdbType, this.valkey, this.target));
   }
 
+  /** ValueSink: with RESTORE, only the raw bytes of the values taken are used. */
+  get rawOnly(): boolean {
+    return this.restore;
+  }
+
   begin(info: KeyInfo): void {
     if (this.restore) {
       this.sinkKind = K_RESTORE;

@@ -11,7 +11,7 @@ import { decodeZiplist, encodeZiplist } from '../../src/rdb/encodings/ziplist.js
 import { decodeIntset, encodeIntset } from '../../src/rdb/encodings/intset.js';
 import { decodeZipmap, encodeZipmap } from '../../src/rdb/encodings/zipmap.js';
 import { Crc64, crc64 } from '../../src/rdb/crc64.js';
-import { LzfStreamDecoder, lzfCompress, lzfDecompress } from '../../src/rdb/lzf.js';
+import { LzfStreamDecoder, lzfCompress, lzfDecompress, lzfDecompressInto } from '../../src/rdb/lzf.js';
 
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/[\s|]/g, ''), 'hex'));
 const txt = (a: Uint8Array[]): string[] => a.map((x) => Buffer.from(x).toString('latin1'));
@@ -243,6 +243,32 @@ describe('LZF', () => {
     const big = u('0123456789abcdef'.repeat(40000));
     const z = lzfCompress(big)!;
     expect(Buffer.from(lzfDecompress(z, big.length, 0)).equals(Buffer.from(big))).toBe(true);
+  });
+
+  it('checking without output (out null) accepts and refuses exactly what decompressing does, with the same message and offset', () => {
+    const outcome = (b: Uint8Array, n: number, out: boolean): string => {
+      try {
+        lzfDecompressInto(b, 0, b.length, out ? new Uint8Array(n) : null, n, 5);
+        return 'ok';
+      } catch (e) {
+        expect(e).toBeInstanceOf(RdbkitError);
+        return `${(e as RdbkitError).message} @${(e as RdbkitError).offset}`;
+      }
+    };
+    // Arbitrary bytes, and valid compressed data with one byte changed or its length claimed wrong.
+    const damaged = fc.tuple(fc.uint8Array({ minLength: 4, maxLength: 400 }), fc.nat(), fc.nat(255), fc.integer({ min: -3, max: 3 })).chain(([b, at, v, d]) => {
+      const z = lzfCompress(new Uint8Array([...b, ...b, ...b]));
+      if (!z) return fc.constant<[Uint8Array, number]>([b, b.length]);
+      const m = z.slice();
+      if (d === 0) m[at % m.length] = v;
+      return fc.constant<[Uint8Array, number]>([m, 3 * b.length + d]);
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.nat(200)), damaged), ([b, n]) => {
+        expect(outcome(b, n, false)).toBe(outcome(b, n, true));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('arbitrary input: only RdbkitError escapes', () => {

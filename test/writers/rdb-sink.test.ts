@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RdbWriter, type RdbWriterOptions } from '../../src/writers/rdb.js';
+import type { RdbkitError } from '../../src/errors.js';
 import { listCorpusFiles, repoRoot } from '../helpers/corpus.js';
 import { bytewise, expectSinkSame, random, runSinkWriter, whole, writeThrough, type SinkRun } from '../helpers/pieces.js';
 import { decodeInChunks, logical } from '../helpers/rdb-bytes.js';
@@ -93,6 +94,22 @@ describe('RdbWriter as the decoder sink writes what the event path writes', () =
       checked++;
     }
     expect(checked).toBeGreaterThan(150);
+  });
+
+  it('a compressed string it copies is still checked: a bad back reference is CORRUPT at the offset the event path names', () => {
+    // REDIS0009, SELECTDB 0, string "k" = LZF (clen 5, len 7): literal "ab", then a back reference 6 bytes before the start.
+    const bytes = new Uint8Array([...Buffer.from('REDIS0009'), 0xfe, 0x00, 0x00, 0x01, 0x6b, 0xc3, 0x05, 0x07, 0x01, 0x61, 0x62, 0x60, 0x05, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const failure = (sink: boolean): string => {
+      const w = new RdbWriter();
+      try {
+        writeThrough(whole(bytes), w, { rawValues: true, sink: sink ? w : null });
+        return 'no error';
+      } catch (e) {
+        return `${(e as RdbkitError).code} ${(e as RdbkitError).message}`;
+      }
+    };
+    expect(failure(true)).toMatch(/^CORRUPT LZF back reference before the start of the output at offset 20\b/);
+    expect(failure(true)).toBe(failure(false));
   });
 
   it('needs rawValues: without it the sink path is refused, not written wrong', () => {
