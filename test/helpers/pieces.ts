@@ -4,6 +4,7 @@ import type { RdbEvent } from '../../src/events.js';
 import type { ValueSink } from '../../src/rdb/sink.js';
 import { RdbkitError } from '../../src/errors.js';
 import { expect } from 'vitest';
+import { readFileSync } from 'node:fs';
 
 /** What the writers share: events in, chunks out. */
 export interface EventWriter {
@@ -95,6 +96,26 @@ export function expectSinkSame(run: (pieces: Iterable<Uint8Array>, sink: boolean
     expect(got.out.length).toBe(want.out.length);
     expect(got.out.equals(want.out)).toBe(true);
     taken = got.sinkKeys;
+  }
+  return taken;
+}
+
+/**
+ * `check(bytes, option, splits)` for every corpus RDB under every option, whole
+ * and at a random split, naming the file and option of a failure; the sum of
+ * what `check` returns (keys the sink took).
+ */
+export function overCorpus<O>(files: Array<{ rel: string; path: string }>, options: Array<[string, O]>, check: (bytes: Uint8Array, o: O, splits: Array<() => Iterable<Uint8Array>>) => number): number {
+  let taken = 0;
+  for (const f of files) {
+    const bytes = new Uint8Array(readFileSync(f.path));
+    for (const [what, o] of options) {
+      try {
+        taken += check(bytes, o, [() => whole(bytes), () => random(bytes, bytes.length)]);
+      } catch (e) {
+        throw new Error(`${f.rel}, ${what}: ${(e as Error).message}`);
+      }
+    }
   }
   return taken;
 }

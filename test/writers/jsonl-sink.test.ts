@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JsonlWriter, type JsonlOptions } from '../../src/writers/jsonl.js';
 import { listCorpusFiles, repoRoot } from '../helpers/corpus.js';
-import { bytewise, expectSinkSame, random, runSinkWriter, whole } from '../helpers/pieces.js';
+import { bytewise, expectSinkSame, overCorpus, random, runSinkWriter, whole } from '../helpers/pieces.js';
 
 /** The output and the number of keys the sink took, or the error code the dump ends with. */
 function expectSame(bytes: Uint8Array, o: JsonlOptions, splits: Array<() => Iterable<Uint8Array>>): number {
@@ -35,18 +35,7 @@ describe('JsonlWriter as the decoder sink writes what the event path writes', ()
 
   const corpus = listCorpusFiles().filter((f) => /\.rdb$/i.test(f.rel));
   it.skipIf(corpus.length === 0)(`every corpus RDB (${corpus.length}), whole and at random splits`, () => {
-    let taken = 0;
-    for (const f of corpus) {
-      const bytes = new Uint8Array(readFileSync(f.path));
-      for (const [what, o] of OPTIONS) {
-        try {
-          taken += expectSame(bytes, o, [() => whole(bytes), () => random(bytes, bytes.length)]);
-        } catch (e) {
-          throw new Error(`${f.rel}, ${what}: ${(e as Error).message}`);
-        }
-      }
-    }
-    expect(taken).toBeGreaterThan(1000);
+    expect(overCorpus(corpus, OPTIONS, expectSame)).toBeGreaterThan(1000);
   });
 
   it('a string that is not UTF-8 is rewritten in base64 within the one call', () => {

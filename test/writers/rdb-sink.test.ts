@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { RdbWriter, type RdbWriterOptions } from '../../src/writers/rdb.js';
 import type { RdbkitError } from '../../src/errors.js';
 import { listCorpusFiles, repoRoot } from '../helpers/corpus.js';
-import { bytewise, expectSinkSame, random, runSinkWriter, whole, writeThrough, type SinkRun } from '../helpers/pieces.js';
+import { bytewise, expectSinkSame, overCorpus, random, runSinkWriter, whole, writeThrough, type SinkRun } from '../helpers/pieces.js';
 import { decodeInChunks, logical } from '../helpers/rdb-bytes.js';
 import type { KeyEvent } from '../../src/events.js';
 
@@ -65,18 +65,7 @@ describe('RdbWriter as the decoder sink writes what the event path writes', () =
 
   const corpus = listCorpusFiles().filter((f) => /\.rdb$/i.test(f.rel));
   it.skipIf(corpus.length === 0)(`every corpus RDB (${corpus.length}), whole and at random splits, four target versions`, () => {
-    let copied = 0;
-    for (const f of corpus) {
-      const bytes = new Uint8Array(readFileSync(f.path));
-      for (const [what, o] of TARGETS) {
-        try {
-          copied += expectSame(bytes, o, [() => whole(bytes), () => random(bytes, bytes.length)]);
-        } catch (e) {
-          throw new Error(`${f.rel}, ${what}: ${(e as Error).message}`);
-        }
-      }
-    }
-    expect(copied).toBeGreaterThan(1000);
+    expect(overCorpus(corpus, TARGETS, expectSame)).toBeGreaterThan(1000);
   });
 
   it.skipIf(corpus.length === 0)('with small chunks, every corpus RDB reads back as the event path writes it (compact blobs larger than a chunk copied, not re-encoded)', () => {
