@@ -173,9 +173,9 @@ COLLECTION_MODE[RDB_TYPE.HASH] = V_HASH;
 COLLECTION_MODE[RDB_TYPE.LIST_QUICKLIST] = V_QUICKLIST;
 COLLECTION_MODE[RDB_TYPE.LIST_QUICKLIST_2] = V_QUICKLIST2;
 
-/** Value types a `sink` takes, by RDB type byte. */
 const EMPTY_BYTES = new Uint8Array(0);
 
+/** Value types a `sink` takes, by RDB type byte. */
 const SINK_TYPES = new Uint8Array(256);
 for (const t of [
   RDB_TYPE.STRING, RDB_TYPE.LIST, RDB_TYPE.SET, RDB_TYPE.ZSET, RDB_TYPE.ZSET_2, RDB_TYPE.HASH,
@@ -668,7 +668,7 @@ export class RdbDecoder extends ByteReader {
       sink: this.sink !== null && !skip && SINK_TYPES[op] === 1 && (this.sink.takes === undefined || this.sink.takes(info)),
     };
     // Raw bytes for events, and for sink values of one unit (a string, a compact blob): their size is that unit's.
-    if (this.rawValues && !skip && (!this.v.sink || COLLECTION_MODE[op] === 0)) {
+    if (this.rawValues && !skip && (!this.v.sink || sinkGivesRaw(op))) {
       this.rawStart = this.pos;
       this.rawParts = null;
     }

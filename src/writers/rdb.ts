@@ -187,9 +187,14 @@ export class RdbWriter extends ChunkedOutput implements ValueSink {
       this.cannotHold(`a ${ev.dataType} value`, ev.db, ev.key);
       return;
     }
-    this.keyHeader(ev.db, ev.key, enc.type, ev.expireAt, ev.lruIdle, ev.lfuFreq);
+    this.storedValue(ev, enc.type, enc.bytes);
+  }
+
+  /** A key's header, then its value's bytes as the target stores them (type `type`). */
+  private storedValue(k: KeyInfo, type: number, bytes: Uint8Array): void {
+    this.keyHeader(k.db, k.key, type, k.expireAt, k.lruIdle, k.lfuFreq);
     this.flushScratch();
-    this.record(enc.bytes);
+    this.record(bytes);
   }
 
   /** Starts a large value: its header now when it can stream, else gathering. */
@@ -386,9 +391,7 @@ export class RdbWriter extends ChunkedOutput implements ValueSink {
   /** ValueSink: the value's bytes as stored, after its key header. */
   done(info: KeyInfo, _offset: number, _end: number, raw: Uint8Array | null): void {
     if (raw === null) throw new RdbkitError('USAGE', 'RdbWriter as a sink needs the decoder option rawValues', { db: info.db, key: info.key });
-    this.keyHeader(info.db, info.key, info.rdbType, info.expireAt, info.lruIdle, info.lfuFreq);
-    this.flushScratch();
-    this.record(raw);
+    this.storedValue(info, info.rdbType, raw);
     this.sinkKeys++;
   }
 

@@ -240,7 +240,6 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
 
   // ------------------------------------------------ ValueSink (fast path)
 
-  /** ValueSink: a value starts; its elements follow. */
   /**
    * ValueSink: which keys come element by element. Plain commands: all the
    * sink's types. RESTORE: values of one unit the target holds as they are
@@ -256,6 +255,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     return this.restore;
   }
 
+  /** ValueSink: a value starts; its elements follow. */
   begin(info: KeyInfo): void {
     if (this.restore) {
       this.sinkKind = K_RESTORE;
