@@ -15,13 +15,14 @@
  * quicklist 2, listpack hash and zset).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { corpusDir } from '../helpers/corpus.js';
 import { decodableDumps, decodeInChunks, hex, logical } from '../helpers/rdb-bytes.js';
 import { describeRedis, debugDigest, redisCheckRdbPath, startRedis, type RedisHandle } from '../helpers/redis.js';
+import { crc64 } from '../../src/rdb/crc64.js';
 import type { FunctionEvent, KeyEvent, RdbEvent, StreamValue } from '../../src/events.js';
 
 const root = path.resolve(__dirname, '../..');
@@ -29,7 +30,37 @@ const bin = path.join(root, 'bin/rdbkit.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-newer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const dumps = corpusDir === null ? [] : decodableDumps().filter((d) => d.header.magic === 'VALKEY' || d.header.version > 10);
+const newer = corpusDir === null ? [] : decodableDumps().filter((d) => d.header.magic === 'VALKEY' || d.header.version > 10);
+
+/**
+ * A real RDB 11 dump laid out as a Valkey 8 cluster node writes it (format.md
+ * 1 and 2.6): `valkey-ver` instead of `redis-ver`, and a `slot-info` AUX record
+ * inside the keyspace before keys. Built here by splicing the file's own
+ * bytes (records start at a key's offset when it has no expiry/LRU/LFU
+ * prefix), with a new CRC-64.
+ */
+function valkeyShaped(d: (typeof newer)[number]): { name: string; path: string; bytes: Uint8Array } {
+  const aux = (name: string, value: string): number[] => [0xfa, name.length, ...Buffer.from(name), value.length, ...Buffer.from(value)];
+  const evs = d.events;
+  const firstBody = evs.find((e) => e.type !== 'header' && e.type !== 'aux')!.offset;
+  const eof = evs.find((e) => e.type === 'eof')!.offset;
+  const out: number[] = [...Buffer.from('REDIS0011'), ...aux('valkey-ver', '8.0.2'), ...aux('redis-bits', '64'), ...aux('ctime', '1733300000'), ...aux('aof-base', '0')];
+  let at = firstBody;
+  let slot = 0;
+  for (const e of evs) {
+    if (e.type !== 'key' || e.expireAt !== null || e.lruIdle !== null || e.lfuFreq !== null) continue;
+    out.push(...d.bytes.subarray(at, e.offset), ...aux('slot-info', `${slot++ * 97},1,0`));
+    at = e.offset;
+  }
+  out.push(...d.bytes.subarray(at, eof), 0xff);
+  const crc = crc64(new Uint8Array(out));
+  for (let i = 0n; i < 64n; i += 8n) out.push(Number((crc >> i) & 0xffn));
+  const file = path.join(tmp, 'valkey8-shaped.rdb');
+  writeFileSync(file, new Uint8Array(out));
+  return { name: `${d.name}, as Valkey 8 writes it`, path: file, bytes: new Uint8Array(out) };
+}
+const shapedFrom = newer.find((d) => d.name === 'redis-replicator/dumpV11.rdb');
+const dumps = [...newer, ...(shapedFrom ? [valkeyShaped(shapedFrom)] : [])].map((d) => ({ ...d, header: decodeInChunks(d.bytes, 0)[0] as { magic: string; version: number } }));
 
 /** Runs the CLI; returns stdout, after checking that every stderr line reports a drop. */
 function rdbkit(args: string[]): Buffer {
@@ -119,6 +150,10 @@ describeRedis('dumps newer than Redis 7.0, converted for it, load with the same 
 
   it.runIf(corpusDir !== null)('the corpus has such dumps', () => {
     expect(dumps.length).toBeGreaterThan(30);
+    expect(shapedFrom, 'the RDB 11 dump with a set listpack and a stream v3').toBeDefined();
+    const shaped = dumps.at(-1)!;
+    const auxNames = decodeInChunks(shaped.bytes, 0).flatMap((e) => (e.type === 'aux' ? [Buffer.from(e.name).toString()] : []));
+    expect(auxNames.filter((n) => n === 'slot-info').length).toBeGreaterThan(1);
   });
 
   for (const d of dumps) {
