@@ -637,4 +637,28 @@ describe('hostile lengths', () => {
     dec.end();
     expect(expectRdbkitError(() => dec.read(), 'end').code).toBe('TRUNCATED');
   });
+
+  it('a collection streams by its size in bytes, then in chunks cut by the memory its elements take', () => {
+    // A hashtable set (type 2) of n 8-byte members, as a whole file.
+    const set = (n: number): Uint8Array => {
+      const body = [0x02, 0x01, 0x73, 0x80, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+      for (let i = 0; i < n; i++) body.push(0x08, ...Buffer.from(String(i).padStart(8, '0')));
+      return new Uint8Array([...h, 0xfe, 0x00, ...body, 0xff, ...new Array(8).fill(0)]);
+    };
+    const chunkBytes = 1 << 16;
+    const events = (n: number): RdbEvent[] => [...parseRdbSync(set(n), { chunkBytes, verifyChecksum: false })];
+    // 3,000 members are 48 KiB counted as bytes (8 + 8 each): one key event, though as
+    // objects they take several times chunkBytes (RESTORE writes such a value as one payload).
+    const whole = events(3000).filter((e) => e.type === 'key' || e.type === 'keyStart');
+    expect(whole.map((e) => e.type)).toEqual(['key']);
+    // 40,000 members stream; after the first chunk (cut by bytes), each chunk's elements
+    // are counted with their view objects (about 106 bytes each, measured on Node 20).
+    const sizes = events(40_000).flatMap((e) => (e.type === 'keyChunk' ? [(e.value as Uint8Array[]).length] : []));
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(40_000);
+    expect(sizes[0]).toBe(chunkBytes / 16);
+    for (const n of sizes.slice(1, -1)) {
+      expect(n).toBeLessThanOrEqual(Math.ceil(chunkBytes / 100));
+      expect(n).toBeGreaterThanOrEqual(Math.floor(chunkBytes / 120));
+    }
+  });
 });
