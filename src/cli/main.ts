@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError, describeKey } from '../errors.js';
-import { isLoneRdb, parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
+import { parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
 import { sinkTakes, type RdbDecoderOptions } from '../rdb/decoder.js';
 import type { ValueSink } from '../rdb/sink.js';
 import type { AofEvent } from '../events.js';
@@ -221,13 +221,19 @@ async function runVerify(input: string, o: { future?: boolean; quiet?: boolean; 
   process.stdout.write(`OK ${input}: ${fmt}, ${report.keys} keys in ${report.dbs.filter((d) => d.keys > 0).length} databases, ${sum}${trail}\n`);
 }
 
-/** `rdbkit rdb` reads RDB files only: an AOF's commands would need a server's semantics to become keys. */
-function refuseAof(ev: AofEvent): void {
-  if ((ev.type === 'aofPart' && !isLoneRdb(ev)) || ev.type === 'command' || ev.type === 'annotation') {
-    throw new RdbkitError(
-      'USAGE',
-      'this input is an AOF: rdbkit rdb cannot turn AOF commands into an RDB yet (replay them with `rdbkit resp INPUT | redis-cli --pipe` and SAVE, or convert an RDB)',
-    );
+/**
+ * `rdbkit rdb` writes RDB data only: an AOF's commands would need a server's
+ * semantics to become keys. An AOF whose only data is its RDB base or
+ * preamble (right after a rewrite, its increments are empty) converts like
+ * that RDB; the first command, or a part of commands, stops the run.
+ */
+function refuseAofCommands(ev: AofEvent): void {
+  const replay = 'rdbkit rdb turns only RDB data into an RDB (replay the AOF with `rdbkit resp INPUT | redis-cli --pipe` and SAVE)';
+  if (ev.type === 'aofPart' && ev.format === 'resp' && ev.role !== 'incr') {
+    throw new RdbkitError('USAGE', `this input is an AOF of commands${ev.file !== null ? ` (${ev.file})` : ''}: ${replay}`);
+  }
+  if (ev.type === 'command') {
+    throw new RdbkitError('USAGE', `this AOF has commands after its RDB data, the first at offset ${ev.offset}${ev.file !== null ? ` of ${ev.file}` : ''}: ${replay}`);
   }
 }
 
@@ -335,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       // Values the target version holds as they are are copied byte for byte.
       // (The writer is the decoder's sink for the strings and compact blobs it copies: no value is built for them.)
-      await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: true, sink: writer }, writer, refuseAof);
+      await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: true, sink: writer }, writer, refuseAofCommands);
     } catch (e) {
       // A partial RDB file is of no use to anyone: do not leave one behind.
       await rm(o.output, { force: true });

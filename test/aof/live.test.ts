@@ -6,9 +6,11 @@
  * thousands of elements) in the base and as single huge commands in the
  * INCR part, whole and cut inside a huge bulk. Truth: the writing server's
  * DEBUG DIGEST / DIGEST-VALUE / functions; redis-check-aof; what redis-server
- * loads from the cut directory.
+ * loads from the cut directory. And `rdbkit rdb` on a directory right after
+ * a rewrite (its RDB base is all its data), judged by the server that loads
+ * the RDB it writes.
  */
-import { cpSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { readAofDir, splitResp } from '../../scripts/make-aof-fixtures.mjs';
@@ -22,9 +24,11 @@ import {
   type ServerTruth,
   serverTruth,
   tempDir,
+  truthOfServer,
   useLoadTarget,
 } from '../helpers/aof.js';
-import { describeRedis, startRedisPrepared, type RedisHandle } from '../helpers/redis.js';
+import { describeRedis, startRedisPrepared, startRedisWithRdb, type RedisHandle } from '../helpers/redis.js';
+import { FIXTURES } from '../../scripts/make-fixtures.mjs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -127,5 +131,25 @@ describeRedis('AOF directories written during the test', () => {
       expect(server.truth, server.log).not.toBeNull();
       await expectRespGives(target(), ['resp', cut], server.truth!, `cut at ${k}`);
     }
+  });
+
+  it('rdbkit rdb converts a directory right after a rewrite (RDB base, empty increment); the first command stops it, naming where', async () => {
+    const fx = FIXTURES.find((f: { file: string }) => f.file === 'encodings-7.0.rdb')!;
+    const { dir, truth } = await liveDir(fx.config ?? {}, (s) => fx.populate(s.client), async () => {});
+    const incr = readdirSync(dir).find((f) => f.endsWith('.incr.aof'))!;
+    expect(statSync(path.join(dir, incr)).size, 'the increment after a rewrite').toBe(0);
+    const out = path.join(tempDir(), 'from-aof.rdb');
+    const r = rdbkit(['rdb', dir, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const loaded = await truthOfServer(startRedisWithRdb(readFileSync(out), fx.config));
+    expect(loaded.truth).toEqual(truth);
+
+    // One write after the rewrite: its command is in the increment.
+    const later = await liveDir({}, async (s) => void (await s.client.call('SET', 'a', '1')), async (s) => void (await s.client.call('SET', 'b', '2')));
+    const out2 = path.join(tempDir(), 'refused.rdb');
+    const refused = rdbkit(['rdb', later.dir, '-o', out2]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/commands after its RDB data, the first at offset 0 of appendonly\.aof\.\d+\.incr\.aof/);
+    expect(existsSync(out2), 'no partial file').toBe(false);
   });
 });
