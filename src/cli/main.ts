@@ -3,14 +3,13 @@
  * corrupt or unsupported (one line on stderr naming the problem and the
  * offset), 2 on a usage error.
  */
-import { rm } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RdbkitError, describeKey } from '../errors.js';
 import { parseAofBatches, type ParseAofOptions } from '../aof/parse.js';
 import { sinkTakes, type RdbDecoderOptions } from '../rdb/decoder.js';
 import type { ValueSink } from '../rdb/sink.js';
 import type { AofEvent } from '../events.js';
-import { openAof, OutputSink, type OpenedAof } from '../node/index.js';
+import { assertNotInput, openAof, OutputSink, type OpenedAof } from '../node/index.js';
 import { JsonlWriter } from '../writers/jsonl.js';
 import { RespWriter } from '../writers/resp.js';
 import { FileChecksum } from './checksum.js';
@@ -111,11 +110,13 @@ async function convert(
   o: FilterFlags & { output?: string; checksum?: boolean; future?: boolean; until?: number; rawValues?: boolean; sink?: (ValueSink & { sinkKeys: number }) | undefined },
   writer: EventWriter,
   onEvent?: (ev: AofEvent) => void,
+  atomic = false,
 ): Promise<void> {
   const filter = makeKeyFilter(filterOptions(o));
   const dbs = o.db ?? null;
   const src = await openAof(input);
-  const sink = await OutputSink.open(o.output ?? null);
+  assertNotInput(input, src.manifest, o.output ?? null);
+  const sink = await OutputSink.open(o.output ?? null, atomic);
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys + (o.sink?.sinkKeys ?? 0));
   const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true, sink: o.sink ?? null };
@@ -134,15 +135,20 @@ async function convert(
       for (const chunk of chunks) await sink.write(chunk);
       // Written out once write() returns: the writer may reuse them.
       if (sink.synchronous) writer.recycle?.(chunks);
-      if (sink.closed) return;
+      if (sink.closed) break;
     }
-    writer.end();
-    for (const chunk of writer.take()) await sink.write(chunk);
+    if (!sink.closed) {
+      writer.end();
+      for (const chunk of writer.take()) await sink.write(chunk);
+    }
+  } catch (e) {
+    sink.abort();
+    throw e;
   } finally {
     crc?.close();
     progress.stop();
-    await sink.close();
   }
+  await sink.close();
 }
 
 /**
@@ -338,15 +344,10 @@ export async function main(argv: string[]): Promise<number> {
     const opts: ConstructorParameters<typeof RdbWriter>[0] = { lossy: o.lossy === true, onDrop: reportDrop, resizeHints: everyKey, modules: o.modules !== false };
     if (o.rdbVersion !== undefined) opts.version = o.rdbVersion;
     const writer = new RdbWriter(opts);
-    try {
-      // Values the target version holds as they are are copied byte for byte.
-      // (The writer is the decoder's sink for the strings and compact blobs it copies: no value is built for them.)
-      await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: true, sink: writer }, writer, refuseAofCommands);
-    } catch (e) {
-      // A partial RDB file is of no use to anyone: do not leave one behind.
-      await rm(o.output, { force: true });
-      throw e;
-    }
+    // Values the target version holds as they are are copied byte for byte.
+    // (The writer is the decoder's sink for the strings and compact blobs it copies: no value is built for them.)
+    // A partial RDB file is of no use to anyone: the file is written beside -o and renamed over it at the end.
+    await convert(input, { ...o, future: o.bestEffortVersion === true, rawValues: true, sink: writer }, writer, refuseAofCommands, true);
     if (writer.dropped > 0) process.stderr.write(`rdbkit: ${writer.dropped} item(s) dropped\n`);
   });
 

@@ -4,7 +4,7 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { RdbkitError } from '../errors.js';
 import { parseRdb, parseRdbBatches, type ParseRdbOptions } from '../rdb/parse.js';
@@ -253,17 +253,44 @@ export class OutputSink {
     });
   }
 
-  /** Opens `path` for writing (created or truncated), or stdout when path is null or `-`. */
-  static async open(path: string | null): Promise<OutputSink> {
+  /**
+   * Opens `path` for writing (created or truncated), or stdout when path is
+   * null or `-`. With `atomic`, a regular file (or a new one) is written as a
+   * temporary file beside it, which `close()` renames over `path` and
+   * `abort()` removes: a failed run leaves `path` as it was. Devices and
+   * FIFOs are written directly either way.
+   */
+  static async open(path: string | null, atomic = false): Promise<OutputSink> {
     if (path === null || path === '-') return new OutputSink(process.stdout, -1, 'stdout');
+    let target = path;
+    let temp: string | null = null;
     let fd: number;
     try {
-      fd = openSync(path, 'w');
+      let st: Stats | null = null;
+      try {
+        st = statSync(path);
+      } catch {
+        /* a new file */
+      }
+      if (atomic && (st === null || st.isFile())) {
+        target = st === null ? path : realpathSync(path);
+        temp = join(dirname(target), `.${basename(target)}.rdbkit-${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`);
+        fd = openSync(temp, 'wx', st === null ? 0o666 : st.mode & 0o777);
+      } else {
+        fd = openSync(path, 'w');
+      }
     } catch (e) {
       throw new RdbkitError('IO', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
-    return new OutputSink(null, fd, path);
+    const sink = new OutputSink(null, fd, path);
+    sink.temp = temp;
+    sink.target = target;
+    return sink;
   }
+
+  /** With `atomic`: the temporary file, renamed over `target` by `close()`. */
+  private temp: string | null = null;
+  private target = '';
 
   /** True when `write()` is done with a chunk once it returns (a file, not stdout). */
   get synchronous(): boolean {
@@ -307,7 +334,7 @@ export class OutputSink {
     }
   }
 
-  /** Flushes and closes (stdout is flushed, not closed). */
+  /** Flushes and closes (stdout is flushed, not closed); an atomic file then takes its place. */
   async close(): Promise<void> {
     if (this.stream === null) {
       if (this.fd >= 0) {
@@ -315,11 +342,69 @@ export class OutputSink {
         this.fd = -1;
         closeSync(fd);
       }
-      if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+      if (this.broken) {
+        this.abort();
+        throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+      }
+      if (this.temp !== null) {
+        try {
+          renameSync(this.temp, this.target);
+        } catch (e) {
+          this.abort();
+          throw new RdbkitError('IO', `cannot write ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+        }
+        this.temp = null;
+      }
       return;
     }
     if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
     if (this.closed) return;
     await new Promise<void>((resolve) => this.stream!.write(new Uint8Array(0), () => resolve()));
   }
+
+  /** After a failure: closes a file; an atomic one is removed, leaving `path` as it was. What went to stdout or a plain file stays. */
+  abort(): void {
+    if (this.fd >= 0) {
+      const fd = this.fd;
+      this.fd = -1;
+      try {
+        closeSync(fd);
+      } catch {
+        /* closing after a failure */
+      }
+    }
+    if (this.temp !== null) {
+      try {
+        unlinkSync(this.temp);
+      } catch {
+        /* already gone */
+      }
+      this.temp = null;
+    }
+  }
+}
+
+/**
+ * Throws when `output` is a file the input `input` reads (the file itself, or
+ * any file in the directory of an AOF manifest): writing it would destroy the
+ * input before it is read.
+ */
+export function assertNotInput(input: string, manifest: string | null, output: string | null): void {
+  if (output === null || output === '-' || input === '-') return;
+  let out: Stats;
+  try {
+    out = statSync(output);
+  } catch {
+    return; // a new file
+  }
+  const same = (p: string): boolean => {
+    try {
+      const st = statSync(p);
+      return st.dev === out.dev && st.ino === out.ino;
+    } catch {
+      return false;
+    }
+  };
+  const inputs = manifest === null ? [input] : [manifest, ...readdirSync(dirname(manifest)).map((n) => join(dirname(manifest), n))];
+  if (inputs.some(same)) throw new RdbkitError('USAGE', `the output ${output} is ${manifest === null ? 'the input' : 'a file of the input AOF'}: write to another file`);
 }

@@ -4,7 +4,7 @@
  * codes and error lines.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, afterAll } from 'vitest';
@@ -269,5 +269,53 @@ describe('rdbkit rdb', () => {
     const some = path.join(tmp, 'some.rdb');
     expect(run(['rdb', src, '--db', '0', '-o', some]).code).toBe(0);
     expect(hints(some)).toEqual([]);
+  });
+});
+
+describe('-o: the input and files already there', () => {
+  it('refuses to write over its own input (the file, a link to it, a file of an input AOF directory), which stays as it was', () => {
+    const dir = mkdtempSync(path.join(tmp, 'same-'));
+    const file = path.join(dir, 'dump.rdb');
+    copyFileSync(fixture('encodings-7.0.rdb'), file);
+    const before = readFileSync(file);
+    symlinkSync(file, path.join(dir, 'link.rdb'));
+    for (const args of [['rdb', file, '-o', file], ['json', file, '-o', file], ['resp', path.join(dir, 'link.rdb'), '-o', file], ['rdb', file, '-o', path.join(dir, 'link.rdb')]]) {
+      const r = run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^rdbkit: the output .* is the input: write to another file \[USAGE\]\n$/);
+      expect(readFileSync(file).equals(before), args.join(' ')).toBe(true);
+    }
+    const aof = path.join(dir, 'aofdir');
+    cpSync(path.join(root, 'fixtures/aof/multipart-rdb'), aof, { recursive: true });
+    const incr = path.join(aof, 'appendonly.aof.2.incr.aof');
+    const incrBefore = readFileSync(incr);
+    const r = run(['resp', aof, '-o', incr]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is a file of the input AOF/);
+    expect(readFileSync(incr).equals(incrBefore)).toBe(true);
+  });
+
+  it('rdb replaces a file only when it succeeds: a failed run leaves the old file and no temporary one; the replaced file keeps its mode', () => {
+    const dir = mkdtempSync(path.join(tmp, 'atomic-'));
+    const out = path.join(dir, 'out.rdb');
+    writeFileSync(out, 'the previous contents');
+    chmodSync(out, 0o640);
+    const bad = path.join(dir, 'bad.rdb');
+    const good = readFileSync(fixture('encodings-7.0.rdb'));
+    writeFileSync(bad, good.subarray(0, good.length - 100)); // cut short: TRUNCATED
+    const failed = run(['rdb', bad, '-o', out]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/TRUNCATED/);
+    expect(readFileSync(out, 'utf8')).toBe('the previous contents');
+    expect(readdirSync(dir).sort()).toEqual(['bad.rdb', 'out.rdb']);
+    const ok = run(['rdb', fixture('encodings-7.0.rdb'), '-o', out]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(out).subarray(0, 9).toString()).toBe('REDIS0010');
+    expect(run(['verify', out]).code).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir).sort()).toEqual(['bad.rdb', 'out.rdb']);
+    // A device is written, not replaced.
+    expect(run(['rdb', fixture('encodings-7.0.rdb'), '-o', '/dev/null']).code).toBe(0);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 });
