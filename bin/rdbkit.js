@@ -26,7 +26,11 @@ if (light || chosen || process.env.RDBKIT_NO_REEXEC || getHeapStatistics().heap_
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
+    if (signal) {
+      // Die of the same signal, as a shell expects (status 128 + n): without our handler first.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
     else process.exit(code ?? 1);
   });
 }

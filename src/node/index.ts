@@ -285,6 +285,7 @@ export class OutputSink {
     const sink = new OutputSink(null, fd, path);
     sink.temp = temp;
     sink.target = target;
+    if (temp !== null) holdTemp(temp);
     return sink;
   }
 
@@ -353,6 +354,7 @@ export class OutputSink {
           this.abort();
           throw new RdbkitError('IO', `cannot write ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
         }
+        dropTemp(this.temp);
         this.temp = null;
       }
       return;
@@ -374,14 +376,39 @@ export class OutputSink {
       }
     }
     if (this.temp !== null) {
-      try {
-        unlinkSync(this.temp);
-      } catch {
-        /* already gone */
-      }
+      removeTemp(this.temp);
       this.temp = null;
     }
   }
+}
+
+// Temporary files of atomic outputs still open: removed if a signal ends the
+// process (Ctrl-C), which would otherwise leave them behind, hidden.
+const openTemps = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function removeTemp(temp: string): void {
+  dropTemp(temp);
+  try {
+    unlinkSync(temp);
+  } catch {
+    /* already gone */
+  }
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  for (const t of [...openTemps]) removeTemp(t);
+  process.kill(process.pid, sig); // the handlers are gone: the default action ends the process
+}
+
+function holdTemp(temp: string): void {
+  if (openTemps.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  openTemps.add(temp);
+}
+
+function dropTemp(temp: string): void {
+  if (!openTemps.delete(temp) || openTemps.size > 0) return;
+  for (const s of SIGNALS) process.off(s, onSignal);
 }
 
 /**

@@ -3,7 +3,7 @@
  * what redis-server recorded for each fixture, filters, info, verify, exit
  * codes and error lines.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -318,4 +318,19 @@ describe('-o: the input and files already there', () => {
     expect(run(['rdb', fixture('encodings-7.0.rdb'), '-o', '/dev/null']).code).toBe(0);
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`rdb stopped by ${sig} mid-run removes its temporary file and dies of the signal`, async () => {
+      const dir = mkdtempSync(path.join(tmp, 'signal-'));
+      const child = spawn(process.execPath, [bin, 'rdb', '-', '-o', path.join(dir, 'out.rdb')], { stdio: ['pipe', 'ignore', 'pipe'] });
+      const bytes = readFileSync(fixture('encodings-7.0.rdb'));
+      child.stdin.write(bytes.subarray(0, bytes.length >> 1)); // and no more: it waits for the rest
+      for (let i = 0; i < 500 && !readdirSync(dir).some((f) => f.endsWith('.tmp')); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 'the temporary file while it runs').toBe(1);
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      child.kill(sig);
+      expect(await exited).toBe(sig);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  }
 });
