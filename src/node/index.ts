@@ -52,7 +52,9 @@ export async function openInput(path: string): Promise<InputSource> {
   let readAt = 0;
   const readChunk = async (): Promise<Uint8Array | null> => {
     // A fresh buffer per read: the decoder keeps views into earlier chunks.
-    const buf = new Uint8Array(READ_SIZE);
+    // Not zero-filled: only the bytes read are handed out.
+    const raw = Buffer.allocUnsafeSlow(READ_SIZE);
+    const buf = new Uint8Array(raw.buffer, raw.byteOffset, READ_SIZE);
     const at = readAt;
     readAt += READ_SIZE;
     const { bytesRead } = await fh.read(buf, 0, READ_SIZE, at);
