@@ -267,8 +267,8 @@ export class OutputSink {
     let target = path;
     let temp: string | null = null;
     let fd: number;
+    let st: Stats | null = null;
     try {
-      let st: Stats | null = null;
       try {
         st = statSync(path);
       } catch {
@@ -277,7 +277,16 @@ export class OutputSink {
       if (atomic && (st === null || st.isFile())) {
         target = st === null ? path : realpathSync(path);
         temp = join(dirname(target), `.${basename(target)}.rdbkit-${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`);
-        fd = openSync(temp, 'wx', st === null ? 0o666 : st.mode & 0o777);
+        try {
+          fd = openSync(temp, 'wx', st === null ? 0o666 : st.mode & 0o777);
+        } catch (e) {
+          // A directory we may not create files in, holding a file we may write:
+          // written in place (a failed run leaves it partly written; it cannot be removed either).
+          const code = (e as NodeJS.ErrnoException).code;
+          if (st === null || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw e;
+          temp = null;
+          fd = openSync(path, 'w');
+        }
       } else {
         fd = openSync(path, 'w');
       }

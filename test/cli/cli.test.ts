@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it, expect, afterAll } from 'vitest';
 import { expBytes, expKey } from '../helpers/expected.js';
 import { corpusDir } from '../helpers/corpus.js';
+import { findExecutable } from '../helpers/redis.js';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'bin/rdbkit.js');
@@ -317,6 +318,26 @@ describe('-o: the input and files already there', () => {
     // A device is written, not replaced.
     expect(run(['rdb', fixture('encodings-7.0.rdb'), '-o', '/dev/null']).code).toBe(0);
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  // As root (directory permissions do not bind root), the run drops to nobody with setpriv.
+  const asUser = process.getuid?.() === 0 ? findExecutable('setpriv') : null;
+  it.runIf(process.getuid?.() !== 0 || asUser !== null)('rdb writes a writable file in place when its directory takes no new files', () => {
+    const dir = mkdtempSync(path.join(tmp, 'nodir-'));
+    chmodSync(tmp, 0o755); // mkdtemp makes 0700 directories: let the user through
+    const out = path.join(dir, 'out.rdb');
+    writeFileSync(out, 'old');
+    chmodSync(out, 0o666);
+    chmodSync(dir, 0o555);
+    try {
+      const argv = [process.execPath, bin, 'rdb', fixture('sample.rdb'), '-o', out];
+      const r = asUser !== null ? spawnSync(asUser, ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv]) : spawnSync(argv[0]!, argv.slice(1));
+      expect(r.status, r.stderr.toString()).toBe(0);
+      expect(readdirSync(dir)).toEqual(['out.rdb']);
+      expect(run(['verify', out]).code).toBe(0);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
   });
 
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
