@@ -323,8 +323,9 @@ describe('-o: the input and files already there', () => {
   // As root (directory permissions do not bind root), the run drops to nobody with setpriv.
   const asUser = process.getuid?.() === 0 ? findExecutable('setpriv') : null;
   it.runIf(process.getuid?.() !== 0 || asUser !== null)('rdb writes a writable file in place when its directory takes no new files', () => {
-    const dir = mkdtempSync(path.join(tmp, 'nodir-'));
-    chmodSync(tmp, 0o755); // mkdtemp makes 0700 directories: let the user through
+    // Beside the repository, which the user must reach anyway to run the CLI
+    // (the temp directory's parents may be closed to it, as under .ci/run).
+    const dir = mkdtempSync(path.join(root, '.tmp-nodir-'));
     const out = path.join(dir, 'out.rdb');
     writeFileSync(out, 'old');
     chmodSync(out, 0o666);
@@ -337,6 +338,7 @@ describe('-o: the input and files already there', () => {
       expect(run(['verify', out]).code).toBe(0);
     } finally {
       chmodSync(dir, 0o755);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
