@@ -20,11 +20,7 @@ const light =
 if (light || chosen || process.env.RDBKIT_NO_REEXEC || getHeapStatistics().heap_size_limit <= (HEAP_MB + 512) * 1048576) {
   await import('../dist/cli/main.js');
 } else {
-  // json makes the most short-lived garbage per input byte: a young generation of 8 MB
-  // (V8's default here is 16) is swept twice as often, and the input chunks it frees go
-  // sooner (huge.rdb: peak RSS 187-195 -> 140-149 MB at the same speed, interleaved runs).
-  const young = args[0] === 'json' ? ['--max-semi-space-size=8'] : [];
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, ...young, process.argv[1], ...args], {
+  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, process.argv[1], ...args], {
     stdio: 'inherit',
     env: { ...process.env, RDBKIT_NO_REEXEC: '1' },
   });
