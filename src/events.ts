@@ -329,6 +329,12 @@ export interface CommandEvent {
   db: number;
   /** The argument vector, name first, as byte strings. */
   args: Uint8Array[];
+  /**
+   * Optional (commands read from a file have it): hands each argument, name
+   * first, to `r.str` as a range of a buffer valid during the call, without
+   * building `args`' views.
+   */
+  eachArg?(r: { str(buf: Uint8Array, start: number, end: number): void }): void;
   file: string | null;
   /** Offset of the `*` that starts the command in its file. */
   offset: number;

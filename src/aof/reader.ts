@@ -77,19 +77,24 @@ export class AofCommand implements CommandEvent {
   /** The argument vector (views into the input), name first. */
   get args(): Uint8Array[] {
     if (this.cached !== null) return this.cached;
+    const out: Uint8Array[] = [];
+    this.eachArg({ str: (b, s, e) => void out.push(b.subarray(s, e)) });
+    this.cached = out;
+    return out;
+  }
+
+  /** Each argument, name first, as a range of the input (no view per argument). */
+  eachArg(r: { str(buf: Uint8Array, start: number, end: number): void }): void {
     const b = this.buf;
-    const out = new Array<Uint8Array>(this.argc);
     let p = b.indexOf(LF, this.at) + 1;
     for (let i = 0; i < this.argc; i++) {
       let n = 0;
       let q = p + 1;
       for (; b[q] !== CR; q++) n = n * 10 + (b[q]! - 0x30);
       p = q + 2;
-      out[i] = b.subarray(p, p + n);
+      r.str(b, p, p + n);
       p += n + 2;
     }
-    this.cached = out;
-    return out;
   }
 
   /** The command's bytes as stored in the file (a valid RESP multi-bulk). */

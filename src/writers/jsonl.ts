@@ -681,11 +681,18 @@ export class JsonlWriter extends ChunkedOutput implements ValueSink {
     this.jint(ev.db);
     if (this.b64) this.bytes(LIT.bytesB64);
     this.bytes(LIT.command);
-    const args = ev.args;
-    for (let i = 0; i < args.length; i++) {
-      if (i > 0) this.u8(0x2c);
-      this.jstr(args[i]!);
+    if (ev.eachArg !== undefined && !this.b64) {
+      // Straight from the input's bytes: no view per argument.
+      this.argCount = 0;
+      ev.eachArg(this.argText);
       if (this.bad) return;
+    } else {
+      const args = ev.args;
+      for (let i = 0; i < args.length; i++) {
+        if (i > 0) this.u8(0x2c);
+        this.jstr(args[i]!);
+        if (this.bad) return;
+      }
     }
     this.bytes(LIT.cmdFile);
     this.fileName(ev.file);
@@ -696,6 +703,18 @@ export class JsonlWriter extends ChunkedOutput implements ValueSink {
     else this.jint(ev.ts);
     this.bytes(LIT.endLine);
   }
+
+  /** Arguments of the command being written, as JSON text (stops writing once one is not UTF-8). */
+  private argCount = 0;
+  private readonly argText = {
+    str: (buf: Uint8Array, start: number, end: number): void => {
+      if (this.bad) return;
+      if (this.argCount++ > 0) this.u8(0x2c);
+      this.u8(0x22);
+      this.textBody(buf, start, end, false);
+      this.u8(0x22);
+    },
+  };
 
   /** The JSON text of the last file name written, kept: every command names its file. */
   private lastFile: string | null = null;
