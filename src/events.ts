@@ -7,6 +7,7 @@
  * handing out views of it).
  */
 import type { DataType, EncodingName } from './rdb/constants.js';
+import type { ElementReceiver } from './rdb/sink.js';
 
 /** A 64-bit integer: a number when it is a safe integer, else a bigint. */
 export type Int64 = number | bigint;
@@ -334,7 +335,7 @@ export interface CommandEvent {
    * first, to `r.str` as a range of a buffer valid during the call, without
    * building `args`' views.
    */
-  eachArg?(r: { str(buf: Uint8Array, start: number, end: number): void }): void;
+  eachArg?(r: Pick<ElementReceiver, 'str'>): void;
   file: string | null;
   /** Offset of the `*` that starts the command in its file. */
   offset: number;

@@ -13,6 +13,7 @@
  */
 import { RdbkitError } from '../errors.js';
 import type { AnnotationEvent, CommandEvent } from '../events.js';
+import type { ElementReceiver } from '../rdb/sink.js';
 
 const STAR = 0x2a;
 const DOLLAR = 0x24;
@@ -84,7 +85,7 @@ export class AofCommand implements CommandEvent {
   }
 
   /** Each argument, name first, as a range of the input (no view per argument). */
-  eachArg(r: { str(buf: Uint8Array, start: number, end: number): void }): void {
+  eachArg(r: Pick<ElementReceiver, 'str'>): void {
     const b = this.buf;
     let p = b.indexOf(LF, this.at) + 1;
     for (let i = 0; i < this.argc; i++) {

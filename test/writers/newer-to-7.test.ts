@@ -19,14 +19,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pipeInto, rdbkit, resetServer } from '../helpers/aof.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { decodableDumps, decodeInChunks, hex, logical } from '../helpers/rdb-bytes.js';
 import { describeRedis, debugDigest, redisCheckRdbPath, startRedis, type RedisHandle } from '../helpers/redis.js';
 import { crc64 } from '../../src/rdb/crc64.js';
 import type { FunctionEvent, KeyEvent, RdbEvent, StreamValue } from '../../src/events.js';
 
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin/rdbkit.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-newer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -63,11 +62,10 @@ const shapedFrom = newer.find((d) => d.name === 'redis-replicator/dumpV11.rdb');
 const dumps = [...newer, ...(shapedFrom ? [valkeyShaped(shapedFrom)] : [])].map((d) => ({ ...d, header: decodeInChunks(d.bytes, 0)[0] as { magic: string; version: number } }));
 
 /** Runs the CLI; returns stdout, after checking that every stderr line reports a drop. */
-function rdbkit(args: string[]): Buffer {
-  const r = spawnSync(process.execPath, [bin, ...args], { maxBuffer: 1 << 28 });
-  const stderr = r.stderr.toString();
-  expect(r.status, stderr).toBe(0);
-  for (const line of stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^rdbkit: (dropped|\d+ item\(s\) dropped)/);
+function converted(args: string[]): Buffer {
+  const r = rdbkit(args);
+  expect(r.code, r.stderr).toBe(0);
+  for (const line of r.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^rdbkit: (dropped|\d+ item\(s\) dropped)/);
   return r.stdout;
 }
 
@@ -141,10 +139,9 @@ describeRedis('dumps newer than Redis 7.0, converted for it, load with the same 
 
   /** Empties the pipe server, pipes `resp` into it (zero errors) and returns its SAVE and digest. */
   async function pipe(resp: Buffer): Promise<{ rdb: Buffer; digest: string }> {
-    await pipeServer.client.call('FLUSHALL');
-    await pipeServer.client.call('FUNCTION', 'FLUSH');
-    const r = spawnSync('redis-cli', ['-p', String(pipeServer.port), '--pipe'], { input: resp });
-    expect(r.stdout.toString(), r.stdout.toString()).toMatch(/errors: 0, replies: \d+/);
+    await resetServer(pipeServer);
+    const r = pipeInto(pipeServer.port, resp);
+    expect(r.errors, r.output).toBe(0);
     return { rdb: await pipeServer.save(), digest: await debugDigest(pipeServer.client) };
   }
 
@@ -162,7 +159,7 @@ describeRedis('dumps newer than Redis 7.0, converted for it, load with the same 
       const now = Date.now();
 
       const out = path.join(tmp, `${d.name.replace(/\W/g, '_')}.rdb`);
-      rdbkit(['rdb', d.path, '-o', out, '--rdb-version', '10', '--lossy', '--no-modules']);
+      converted(['rdb', d.path, '-o', out, '--rdb-version', '10', '--lossy', '--no-modules']);
       const written = readFileSync(out);
       expect(written.subarray(0, 9).toString()).toBe('REDIS0010');
       if (redisCheckRdbPath) {
@@ -173,13 +170,13 @@ describeRedis('dumps newer than Redis 7.0, converted for it, load with the same 
       const fromRdb = await rdbServer.save();
       const rdbDigest = await debugDigest(rdbServer.client);
 
-      const restore = await pipe(rdbkit(['resp', d.path, '--restore', '--target-version', '10', '--lossy', '--no-modules']));
+      const restore = await pipe(converted(['resp', d.path, '--restore', '--target-version', '10', '--lossy', '--no-modules']));
       const want = contents(source, false, now);
       expect(contents(decodeInChunks(fromRdb, 0), false, now), 'loaded from rdbkit rdb').toEqual(want);
       expect(contents(decodeInChunks(restore.rdb, 0), false, now), 'RESTOREd').toEqual(want);
       expect(restore.digest, 'RESTORE route digest').toBe(rdbDigest);
 
-      const plain = await pipe(rdbkit(['resp', d.path, '--target-version', '10', '--lossy', '--no-modules']));
+      const plain = await pipe(converted(['resp', d.path, '--target-version', '10', '--lossy', '--no-modules']));
       expect(contents(decodeInChunks(plain.rdb, 0), true, now), 'rebuilt by commands').toEqual(contents(source, true, now));
     });
   }
