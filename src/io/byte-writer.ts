@@ -6,8 +6,10 @@
 
 /** How many decimal digits a non-negative safe integer has. */
 export function digitCount(n: number): number {
-  let len = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
+  if (n < 100000) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+  if (n < 10000000000) return n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+  let len = 11;
+  for (let t = Math.floor(n / 1e11); t >= 1; t = Math.floor(t / 10)) len++;
   return len;
 }
 
@@ -21,10 +23,18 @@ export function putDigits(buf: Uint8Array, p: number, n: number, len = digitCoun
   const end = p + len;
   let q = end;
   let v = n;
+  // Above 2^31 - 1, floating-point steps down to where 32-bit integer division takes over.
+  while (v > 0x7fffffff) {
+    const t = Math.floor(v / 10);
+    buf[--q] = 0x30 + (v - t * 10);
+    v = t;
+  }
+  let i = v | 0;
   do {
-    buf[--q] = 0x30 + (v % 10);
-    v = Math.floor(v / 10);
-  } while (v > 0);
+    const t = (i / 10) | 0;
+    buf[--q] = 0x30 + (i - t * 10);
+    i = t;
+  } while (i > 0);
   return end;
 }
 
