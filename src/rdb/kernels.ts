@@ -19,7 +19,7 @@ export interface Kernels {
   crc(lo: number, hi: number, p: number, end: number): void;
   crcLo(): number;
   crcHi(): number;
-  /** LZF of mem[ip, end) to mem[out, outEnd); see kernels.wat. */
+  /** LZF of mem[ip, end) to mem[out, outEnd), scratch bytes up to outEnd + 7 (the memory must reach outEnd + 8); see kernels.wat. */
   lzf(ip: number, end: number, out: number, outEnd: number): number;
   /** The reason code of the last failed `lzf`. */
   fault(): number;

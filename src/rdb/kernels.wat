@@ -70,11 +70,13 @@
   ;; 4 back reference before the start of the output.
   (global $fault (export "fault") (mut i32) (i32.const 0))
 
-  ;; Decompresses [ip, end) to out, writing at most up to outEnd. Returns
+  ;; Decompresses [ip, end) to out, its output at most up to outEnd, though
+  ;; up to 7 bytes after a run are written too: the memory must reach 8 bytes
+  ;; past outEnd, and bytes past the output are not kept. Returns
   ;; where the output stopped, or -1 - (the input position of the faulting
   ;; chunk) with the reason in $fault. Checks in the order of lzf.ts.
   (func (export "lzf") (param $ip i32) (param $end i32) (param $out i32) (param $outEnd i32) (result i32)
-    (local $op i32) (local $at i32) (local $ctrl i32) (local $len i32) (local $ref i32)
+    (local $op i32) (local $at i32) (local $ctrl i32) (local $len i32) (local $ref i32) (local $n i32)
     (local.set $op (local.get $out))
     (block $done (loop $chunk
       (br_if $done (i32.ge_u (local.get $ip) (local.get $end)))
@@ -89,7 +91,14 @@
             (then (global.set $fault (i32.const 1)) (return (i32.sub (i32.const -1) (local.get $at)))))
           (if (i32.gt_u (i32.add (local.get $op) (local.get $len)) (local.get $outEnd))
             (then (global.set $fault (i32.const 2)) (return (i32.sub (i32.const -1) (local.get $at)))))
-          (memory.copy (local.get $op) (local.get $ip) (local.get $len))
+          ;; 8 bytes at a time (memory.copy costs a call for such short runs): up to
+          ;; 7 bytes past the run are written, into output not yet made (the
+          ;; caller leaves 8 bytes of room after outEnd), and read from past it
+          (local.set $n (i32.const 0))
+          (loop $lit
+            (i64.store (i32.add (local.get $op) (local.get $n)) (i64.load (i32.add (local.get $ip) (local.get $n))))
+            (local.set $n (i32.add (local.get $n) (i32.const 8)))
+            (br_if $lit (i32.lt_u (local.get $n) (local.get $len))))
           (local.set $op (i32.add (local.get $op) (local.get $len)))
           (local.set $ip (i32.add (local.get $ip) (local.get $len)))
           (br $chunk)))
@@ -112,9 +121,15 @@
         (then (global.set $fault (i32.const 4)) (return (i32.sub (i32.const -1) (local.get $at)))))
       (if (i32.gt_u (i32.add (local.get $op) (local.get $len)) (local.get $outEnd))
         (then (global.set $fault (i32.const 2)) (return (i32.sub (i32.const -1) (local.get $at)))))
-      (if (i32.ge_u (i32.sub (local.get $op) (local.get $ref)) (local.get $len))
+      (if (i32.ge_u (i32.sub (local.get $op) (local.get $ref)) (i32.const 8))
         (then
-          (memory.copy (local.get $op) (local.get $ref) (local.get $len))
+          ;; 8 bytes at a time, each read of bytes already written (the source is
+          ;; at least 8 behind); up to 7 bytes past the run are written, as above
+          (local.set $n (i32.const 0))
+          (loop $far
+            (i64.store (i32.add (local.get $op) (local.get $n)) (i64.load (i32.add (local.get $ref) (local.get $n))))
+            (local.set $n (i32.add (local.get $n) (i32.const 8)))
+            (br_if $far (i32.lt_u (local.get $n) (local.get $len))))
           (local.set $op (i32.add (local.get $op) (local.get $len))))
         (else
           ;; the run overlaps its source: byte by byte, each read of a byte already written

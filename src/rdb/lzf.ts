@@ -42,7 +42,8 @@ export function lzfDecompressInto(input: Uint8Array, start: number, end: number,
       // Input at KERNEL_DATA, output after it (8-aligned).
       const inLen = end - start;
       const o = KERNEL_DATA + ((inLen + 7) & ~7);
-      const mem = k.memory(o + outLen);
+      // 8 bytes of room after the output: the kernel copies in 8-byte steps.
+      const mem = k.memory(o + outLen + 8);
       mem.set(input.subarray(start, end), KERNEL_DATA);
       const r = k.lzf(KERNEL_DATA, KERNEL_DATA + inLen, o, o + outLen);
       if (r < 0) throw corrupt(KERNEL_FAULTS[k.fault()]!, baseOffset + (-1 - r - KERNEL_DATA));
