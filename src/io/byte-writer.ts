@@ -57,6 +57,53 @@ export class ByteWriter {
     this.buf = nb;
   }
 
+  /** The array of the last short copies' source, and a DataView of it. */
+  private copySrc: Uint8Array | null = null;
+  private copySrcView: DataView | null = null;
+  /** A source seen once: it gets its DataView if it comes again next. */
+  private copySeen: Uint8Array | null = null;
+  /** `buf` as of the last short copy, and a DataView of it. */
+  private copyDst: Uint8Array | null = null;
+  private copyDstView: DataView | null = null;
+
+  /**
+   * Copies `src[start, end)` into `buf` at `p` (room checked by the caller)
+   * and returns the position after. Measured on Node 20 (the mixed dump's
+   * resp, where this was a quarter of the time): below 40 bytes, 4 bytes at
+   * a time through DataViews is 2–3× a byte loop and beats the fixed cost of
+   * `subarray` + `set`, which wins from there on. Making a DataView costs
+   * about as much as a short copy, so a source gets one only when it comes
+   * twice in a row (elements are mostly views of a few buffers; a stream's
+   * fields are each an array of their own).
+   */
+  protected copyBytes(src: Uint8Array, start: number, end: number, p: number): number {
+    const buf = this.buf;
+    const n = end - start;
+    if (n >= 40) {
+      buf.set(src.subarray(start, end), p);
+      return p + n;
+    }
+    if (src !== this.copySrc) {
+      if (n < 4 || src !== this.copySeen) {
+        this.copySeen = src;
+        for (let i = start; i < end; i++) buf[p++] = src[i]!;
+        return p;
+      }
+      this.copySrc = src;
+      this.copySrcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    }
+    if (buf !== this.copyDst) {
+      this.copyDst = buf;
+      this.copyDstView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const sv = this.copySrcView!;
+    const dv = this.copyDstView!;
+    let i = start;
+    for (; i + 4 <= end; i += 4, p += 4) dv.setUint32(p, sv.getUint32(i, true), true);
+    for (; i < end; i++) buf[p++] = src[i]!;
+    return p;
+  }
+
   u8(v: number): void {
     if (this.pos >= this.buf.length) this.ensure(1);
     this.buf[this.pos++] = v;

@@ -375,12 +375,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       buf[p++] = 0x0d;
       buf[p++] = 0x0a;
     } else p = putDecimalLine(buf, p, n);
-    if (n <= 64) {
-      for (let i = start; i < end; i++) buf[p++] = src[i]!;
-    } else {
-      buf.set(src.subarray(start, end), p);
-      p += n;
-    }
+    p = this.copyBytes(src, start, end, p);
     buf[p++] = 0x0d;
     buf[p++] = 0x0a;
     this.pos = p;
