@@ -13,6 +13,7 @@
  */
 import { RdbkitError } from '../errors.js';
 import type { AnnotationEvent, CommandEvent } from '../events.js';
+import { plainView } from '../io/byte-reader.js';
 import type { ElementReceiver } from '../rdb/sink.js';
 
 const STAR = 0x2a;
@@ -222,6 +223,7 @@ export class AofReader {
   /** Feeds the next chunk. The reader keeps views into it: do not modify it afterwards. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    chunk = plainView(chunk);
     if (this.bridgeRest === null && this.pos >= this.buf.length && this.extraBytes === 0) {
       this.base += this.buf.length;
       this.buf = chunk;

@@ -19,6 +19,15 @@ const EMPTY = new Uint8Array(0);
 /** Bytes copied beyond what a straddling unit needs, so the next few units need no copy either. */
 const MERGE_SLACK = 16384;
 
+/**
+ * A plain Uint8Array over the same bytes as `b` (a Node Buffer or another
+ * Uint8Array subclass): what the decoders hand out must be plain
+ * Uint8Arrays, and `subarray` on a plain array is also much cheaper.
+ */
+export function plainView(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
 export class ByteReader {
   /** Current contiguous buffer. */
   protected buf: Uint8Array = EMPTY;
@@ -60,6 +69,7 @@ export class ByteReader {
   /** Appends a chunk of input. The reader keeps a reference; do not modify the chunk afterwards. */
   protected append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    chunk = plainView(chunk);
     if (this.pos === this.buf.length && this.pending.length === 0) {
       this.onDiscard(this.buf, this.pos);
       this.base += this.buf.length;

@@ -3,6 +3,7 @@
  * `AsyncIterable<Uint8Array>` (or, for in-memory input, a single chunk).
  */
 import { RdbkitError } from '../errors.js';
+import { plainView } from './byte-reader.js';
 
 /** What `parseRdb` and friends accept as input. */
 export type ByteSource =
@@ -27,7 +28,7 @@ function isReadableStream(x: unknown): x is ReadableStream<Uint8Array> {
 function asBytes(chunk: unknown): Uint8Array {
   // Plain Uint8Array views even for subclasses (Node's Buffer): every byte
   // string rdbkit hands out then has one shape, and no Buffer-only methods.
-  if (chunk instanceof Uint8Array) return chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof Uint8Array) return plainView(chunk);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new RdbkitError('USAGE', `input chunks must be Uint8Array, got ${typeof chunk}`);
