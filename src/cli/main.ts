@@ -184,7 +184,8 @@ async function collectInfo(input: string, o: { checksum?: boolean; future?: bool
     const skipRest = (k: { dataType: DataType; rdbType: number }): boolean => k.dataType === 'module' || sinkTakes(k.rdbType);
     // verify only counts commands (info tallies them by name and database).
     const commands = o.strict ? 'count' : 'events';
-    const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: skipRest, sink: info, truncated: o.strict ? 'strict' : 'load', commands };
+    // info reports the computed CRC-64 without failing on a mismatch.
+    const options: ParseAofOptions = { ...decoderOptions(o), computeChecksum: true, keyFilter: skipRest, sink: info, truncated: o.strict ? 'strict' : 'load', commands };
     crc = checksumFor(src, options);
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {

@@ -438,10 +438,10 @@ describe('bit flips', () => {
         }
         if (r.error === 'CHECKSUM_MISMATCH') {
           // The damage decoded: without verification it must decode or fail cleanly.
-          const r2 = decodeWhole(copy, { ...d.options, verifyChecksum: false }, `${what} unverified`);
+          const r2 = decodeWhole(copy, { ...d.options, verifyChecksum: false, computeChecksum: true }, `${what} unverified`);
           if (r2.error === null) {
             const eof = r2.events.find((e) => e.type === 'eof');
-            expect(eof?.type === 'eof' && eof.computedChecksum !== eof.storedChecksum, `${what}: checksums differ`).toBe(true);
+            expect(eof?.type === 'eof' && eof.computedChecksum !== null && eof.computedChecksum !== eof.storedChecksum, `${what}: checksums differ`).toBe(true);
           }
         }
         copy[bit >> 3]! ^= 1 << (bit & 7);
@@ -507,6 +507,23 @@ describe('bit flips', () => {
       }
     }
     expect(failed).toBeGreaterThan(100);
+  });
+
+  it('the CRC-64 is computed when it is verified or asked for, else not: the eof event says which', () => {
+    // The stored checksums were written by redis-server.
+    const eofOf = (bytes: Uint8Array, options: RdbDecoderOptions) => {
+      const eof = [...parseRdbSync(bytes, options)].find((e) => e.type === 'eof');
+      if (eof?.type !== 'eof') throw new Error('no eof event');
+      return { stored: eof.storedChecksum, computed: eof.computedChecksum, verified: eof.verified };
+    };
+    for (const d of small.slice(0, 12)) {
+      const bytes = d.bytes.subarray(0, d.end);
+      const checked = eofOf(bytes, d.options);
+      expect(checked.stored, d.name).not.toBe(null);
+      expect(checked, d.name).toEqual({ stored: checked.stored, computed: checked.stored, verified: true });
+      expect(eofOf(bytes, { ...d.options, verifyChecksum: false }), d.name).toEqual({ stored: checked.stored, computed: null, verified: false });
+      expect(eofOf(bytes, { ...d.options, verifyChecksum: false, computeChecksum: true }), d.name).toEqual({ stored: checked.stored, computed: checked.stored, verified: false });
+    }
   });
 });
 
