@@ -127,6 +127,37 @@ export function describeRedis(name: string, fn: () => void): void {
   }
 }
 
+/** A Valkey server (Debian: `apt-get install -t bookworm-backports valkey-server`), or null. */
+export const valkeyServerPath: string | null = findExecutable(process.env.RDBKIT_VALKEY_SERVER ?? 'valkey-server');
+
+/** Whether `RDBKIT_REQUIRE_VALKEY=1` asks for a missing Valkey server to be a failure (.ci/run sets it once it has installed one). */
+export const valkeyRequired: boolean = process.env.RDBKIT_REQUIRE_VALKEY === '1';
+
+const VALKEY_SKIP_MESSAGE =
+  'valkey-server not found: skipping the tests with a real Valkey server; install it (apt-get install -t bookworm-backports valkey-server) or these tests are not run';
+const VALKEY_REQUIRED_MESSAGE = 'valkey-server is required (RDBKIT_REQUIRE_VALKEY=1) but not found';
+
+/**
+ * `describeRedis` for suites that also need a Valkey server: skipped with a
+ * loud warning when valkey-server is missing, failing instead when
+ * `RDBKIT_REQUIRE_VALKEY=1`.
+ */
+export function describeValkey(name: string, fn: () => void): void {
+  if (valkeyServerPath !== null) {
+    describeRedis(name, fn);
+  } else if (valkeyRequired) {
+    describe(name, () => {
+      it(VALKEY_REQUIRED_MESSAGE, () => {
+        throw new Error(VALKEY_REQUIRED_MESSAGE);
+      });
+    });
+  } else {
+    const bar = '!'.repeat(100);
+    console.warn(`\n${bar}\n!!! ${VALKEY_SKIP_MESSAGE}\n${bar}\n`);
+    describe.skip(name, fn);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Process bookkeeping
 
@@ -154,6 +185,8 @@ export interface StartRedisOptions {
   args?: string[];
   /** Milliseconds to wait for the server to answer PING (default 10 000). */
   timeoutMs?: number;
+  /** The server binary (default: redis-server; `valkeyServerPath` for a Valkey server). */
+  server?: string;
 }
 
 export interface RedisHandle {
@@ -234,6 +267,7 @@ class RedisServer implements RedisHandle {
     private readonly confPath: string,
     private readonly args: string[],
     private readonly timeoutMs: number,
+    private readonly binary: string | null = redisServerPath,
   ) {}
 
   get port(): number {
@@ -310,8 +344,8 @@ class RedisServer implements RedisHandle {
   }
 
   private async startOn(port: number): Promise<void> {
-    if (redisServerPath === null) throw new Error(REQUIRED_MESSAGE);
-    const serverArgv = [redisServerPath, this.confPath, '--port', String(port), ...this.args];
+    if (this.binary === null) throw new Error(REQUIRED_MESSAGE);
+    const serverArgv = [this.binary, this.confPath, '--port', String(port), ...this.args];
     // setpriv --pdeathsig: the kernel kills the server if this worker dies without cleaning up.
     const argv = setprivPath !== null ? [setprivPath, '--pdeathsig', 'KILL', '--', ...serverArgv] : serverArgv;
     const startOffset = this.output.length;
@@ -420,7 +454,7 @@ async function createServer(opts: StartRedisOptions, prepare?: (dir: string) => 
     ([k, v]) => `${k} ${quoteConfigValue(v)}`,
   );
   await writeFile(confPath, lines.join('\n') + '\n');
-  const server = new RedisServer(dir, confPath, opts.args ?? [], opts.timeoutMs ?? 10_000);
+  const server = new RedisServer(dir, confPath, opts.args ?? [], opts.timeoutMs ?? 10_000, opts.server ?? redisServerPath);
   live.add(server);
   scopes.at(-1)?.add(server);
   try {

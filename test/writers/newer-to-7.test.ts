@@ -9,10 +9,9 @@
  * module values without the module, consumer active times, keys already
  * expired), and the RDB and RESTORE routes must give the same DEBUG DIGEST.
  *
- * This is the nearest check here to "a dump a Valkey 8 server wrote (RDB 11),
- * converted for Redis 7.0": no Valkey server exists on this machine, and the
- * corpus's RDB 11 dumps carry the same encodings (set listpack, stream v3,
- * quicklist 2, listpack hash and zset).
+ * The corpus's RDB 11 dumps carry the encodings a Valkey 8 server writes
+ * (set listpack, stream v3, quicklist 2, listpack hash and zset);
+ * valkey.test.ts converts a dump a real Valkey 8 server wrote.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
