@@ -247,4 +247,25 @@ describeValkey('a dump a real Valkey 8 server wrote (RDB 11), converted for Redi
       await again.stop();
     }
   });
+
+  it('the other way: the Redis 7.0 dump of the same data, through rdbkit rdb and resp, gives Valkey 8 the same data', async () => {
+    const redisDump = await reference.save();
+    const file = path.join(tmp, 'redis7.rdb');
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, redisDump));
+    const out = path.join(tmp, 'redis7-again.rdb');
+    converted(['rdb', file, '-o', out]);
+    const again = await startRedisWithRdb(readFileSync(out), undefined, { server: valkeyServerPath! });
+    try {
+      expect(await debugDigest(again.client)).toBe(valkeyDigest);
+      for (const args of [['resp', file], ['resp', '--restore', file]]) {
+        await resetServer(again);
+        const r = pipeInto(again.port, converted(args));
+        expect(r.errors, `${args.join(' ')}: ${r.output}`).toBe(0);
+        expect(await debugDigest(again.client), args.join(' ')).toBe(valkeyDigest);
+        expect(await functions(again), args.join(' ')).toBe(source.functions);
+      }
+    } finally {
+      await again.stop();
+    }
+  });
 });
