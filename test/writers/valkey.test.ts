@@ -14,7 +14,7 @@
  * RDBKIT_REQUIRE_VALKEY=1 (set by .ci/run once it has installed one).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -159,8 +159,7 @@ describeValkey('a dump a real Valkey 8 server wrote (RDB 11), converted for Redi
     await Promise.all([fill(valkey.client, later), fill(reference.client, later)]);
     dump = await valkey.save();
     dumpPath = path.join(tmp, 'valkey8.rdb');
-    rmSync(dumpPath, { force: true });
-    await import('node:fs/promises').then((fs) => fs.writeFile(dumpPath, dump));
+    writeFileSync(dumpPath, dump);
     valkeyDigest = await debugDigest(valkey.client);
     source = {
       digest: await debugDigest(reference.client),
@@ -170,6 +169,14 @@ describeValkey('a dump a real Valkey 8 server wrote (RDB 11), converted for Redi
       functions: await functions(valkey),
     };
   }, 60_000);
+
+  /** The Redis 7.0 target holds the source's data: per-key and whole digests (the reference's), values, functions. */
+  async function holdsTheSource(rebuilt: boolean): Promise<void> {
+    expect(await digests(target)).toEqual(source.digests);
+    expect(await debugDigest(target.client)).toBe(source.digest);
+    expect(await held(target, rebuilt)).toEqual(rebuilt ? source.rebuilt : source.held);
+    expect(await functions(target)).toBe(source.functions);
+  }
 
   it('the reference Redis 7.0 holds what the Valkey server holds, and the digests differ only for sorted sets', async () => {
     const times = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (k, x) => (k === 'deliveryTime' || k === 'seenTime' ? undefined : x)));
@@ -199,73 +206,61 @@ describeValkey('a dump a real Valkey 8 server wrote (RDB 11), converted for Redi
     expect(written.subarray(0, 9).toString('latin1')).toBe('REDIS0010');
     if (redisCheckRdbPath) expect(spawnSync(redisCheckRdbPath, [out], { encoding: 'utf8' }).stdout).toMatch(/RDB looks OK/);
     await target.restartWith(written);
-    expect(await digests(target)).toEqual(source.digests);
-    expect(await debugDigest(target.client)).toBe(source.digest);
-    expect(await held(target, false)).toEqual(source.held);
-    expect(await functions(target)).toBe(source.functions);
+    await holdsTheSource(false);
   });
 
   it('rdbkit resp --restore --target-version 10: zero errors, the same data', async () => {
     await resetServer(target);
     const r = pipeInto(target.port, converted(['resp', dumpPath, '--restore', '--target-version', '10']));
     expect(r.errors, r.output).toBe(0);
-    expect(await digests(target)).toEqual(source.digests);
-    expect(await debugDigest(target.client)).toBe(source.digest);
-    expect(await held(target, false)).toEqual(source.held);
-    expect(await functions(target)).toBe(source.functions);
+    await holdsTheSource(false);
   });
 
   it('rdbkit resp --target-version 10 (plain commands): zero errors, the same data (consumer seen times aside)', async () => {
     await resetServer(target);
     const r = pipeInto(target.port, converted(['resp', dumpPath, '--target-version', '10']));
     expect(r.errors, r.output).toBe(0);
-    expect(await digests(target)).toEqual(source.digests);
-    expect(await debugDigest(target.client)).toBe(source.digest);
-    expect(await held(target, true)).toEqual(source.rebuilt);
-    expect(await functions(target)).toBe(source.functions);
+    await holdsTheSource(true);
   });
+
+  /**
+   * `input` through `rdbkit rdb` (at its own version, to `out`) into a fresh
+   * Valkey 8 loading it at start-up, then through `rdbkit resp` and `resp
+   * --restore` into the same server: each time Valkey's own digest of the
+   * data it was filled with, and its functions. `loaded` checks more after
+   * the start-up load.
+   */
+  async function intoValkey(input: string, out: string, loaded?: (server: RedisHandle) => Promise<void>): Promise<void> {
+    converted(['rdb', input, '-o', out]);
+    const again = await startRedisWithRdb(readFileSync(out), undefined, { server: valkeyServerPath! });
+    try {
+      expect(await debugDigest(again.client), 'rdbkit rdb').toBe(valkeyDigest);
+      await loaded?.(again);
+      for (const args of [['resp', input], ['resp', '--restore', input]]) {
+        await resetServer(again);
+        const r = pipeInto(again.port, converted(args));
+        expect(r.errors, `${args.join(' ')}: ${r.output}`).toBe(0);
+        expect(await debugDigest(again.client), args.join(' ')).toBe(valkeyDigest);
+        expect(await functions(again), args.join(' ')).toBe(source.functions);
+      }
+    } finally {
+      await again.stop();
+    }
+  }
 
   it('at its own version, rdbkit rdb and rdbkit resp give Valkey 8 back the same data', async () => {
     const out = path.join(tmp, 'same-version.rdb');
-    converted(['rdb', dumpPath, '-o', out]);
-    const written = readFileSync(out);
-    expect(written.subarray(0, 9).toString('latin1')).toBe('REDIS0011');
-    const check = findExecutable('valkey-check-rdb');
-    if (check) expect(spawnSync(check, [out], { encoding: 'utf8' }).stdout).toMatch(/RDB looks OK/);
-    const again = await startRedisWithRdb(written, undefined, { server: valkeyServerPath! });
-    try {
-      expect(await debugDigest(again.client)).toBe(valkeyDigest);
-      expect(await held(again, false)).toEqual(source.held);
-      for (const args of [['resp', dumpPath], ['resp', '--restore', dumpPath]]) {
-        await resetServer(again);
-        const r = pipeInto(again.port, converted(args));
-        expect(r.errors, `${args.join(' ')}: ${r.output}`).toBe(0);
-        expect(await debugDigest(again.client), args.join(' ')).toBe(valkeyDigest);
-        expect(await functions(again), args.join(' ')).toBe(source.functions);
-      }
-    } finally {
-      await again.stop();
-    }
+    await intoValkey(dumpPath, out, async (server) => {
+      expect(readFileSync(out).subarray(0, 9).toString('latin1')).toBe('REDIS0011');
+      const check = findExecutable('valkey-check-rdb');
+      if (check) expect(spawnSync(check, [out], { encoding: 'utf8' }).stdout).toMatch(/RDB looks OK/);
+      expect(await held(server, false)).toEqual(source.held);
+    });
   });
 
   it('the other way: the Redis 7.0 dump of the same data, through rdbkit rdb and resp, gives Valkey 8 the same data', async () => {
-    const redisDump = await reference.save();
     const file = path.join(tmp, 'redis7.rdb');
-    await import('node:fs/promises').then((fs) => fs.writeFile(file, redisDump));
-    const out = path.join(tmp, 'redis7-again.rdb');
-    converted(['rdb', file, '-o', out]);
-    const again = await startRedisWithRdb(readFileSync(out), undefined, { server: valkeyServerPath! });
-    try {
-      expect(await debugDigest(again.client)).toBe(valkeyDigest);
-      for (const args of [['resp', file], ['resp', '--restore', file]]) {
-        await resetServer(again);
-        const r = pipeInto(again.port, converted(args));
-        expect(r.errors, `${args.join(' ')}: ${r.output}`).toBe(0);
-        expect(await debugDigest(again.client), args.join(' ')).toBe(valkeyDigest);
-        expect(await functions(again), args.join(' ')).toBe(source.functions);
-      }
-    } finally {
-      await again.stop();
-    }
+    writeFileSync(file, await reference.save());
+    await intoValkey(file, path.join(tmp, 'redis7-again.rdb'));
   });
 });
