@@ -37,7 +37,11 @@ export function decodeListpack(blob: Uint8Array, baseOffset: number): Uint8Array
   return list.out;
 }
 
-/** Checks a listpack blob and hands its elements to `r` in order; returns how many there were. */
+/**
+ * Checks a listpack blob and hands its elements to `r` in order, each once
+ * it is checked whole (its backlen included): a receiver never sees bytes
+ * of a damaged element. Returns how many there were.
+ */
 export function walkListpack(blob: Uint8Array, baseOffset: number, r: ElementReceiver): number {
   const n = blob.length;
   if (n < LP_HDR_SIZE + 1) throw corrupt(`listpack of ${n} bytes is too short`, baseOffset);
@@ -51,60 +55,65 @@ export function walkListpack(blob: Uint8Array, baseOffset: number, r: ElementRec
   while (p < end) {
     const start = p;
     const b = blob[p]!;
+    // The element: an integer `iv`, or the string blob[s, e) (or `text`, for a 64-bit integer beyond 2^53).
+    let iv = 0;
+    let s = -1;
+    let e = 0;
+    let text: Uint8Array | null = null;
     if ((b & 0x80) === LP_ENCODING_7BIT_UINT) {
-      r.int(b);
+      iv = b;
       p += 1;
     } else if ((b & 0xc0) === LP_ENCODING_6BIT_STR) {
       const len = b & 0x3f;
       if (1 + len > end - p) throw corrupt('listpack string runs past the end', baseOffset + p);
-      r.str(blob, p + 1, p + 1 + len);
-      p += 1 + len;
+      s = p + 1;
+      e = p + 1 + len;
+      p = e;
     } else if ((b & 0xe0) === LP_ENCODING_13BIT_INT) {
       if (p + 2 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
       let x = ((b & 0x1f) << 8) | blob[p + 1]!;
       if (x >= 4096) x -= 8192;
-      r.int(x);
+      iv = x;
       p += 2;
     } else if ((b & 0xf0) === LP_ENCODING_12BIT_STR) {
       if (p + 2 > end) throw corrupt('listpack string header runs past the end', baseOffset + p);
       const len = ((b & 0x0f) << 8) | blob[p + 1]!;
       if (2 + len > end - p) throw corrupt('listpack string runs past the end', baseOffset + p);
-      r.str(blob, p + 2, p + 2 + len);
-      p += 2 + len;
+      s = p + 2;
+      e = p + 2 + len;
+      p = e;
     } else {
       switch (b) {
         case LP_ENCODING_32BIT_STR: {
           if (p + 5 > end) throw corrupt('listpack string header runs past the end', baseOffset + p);
           const len = (blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24)) >>> 0;
           if (len > end - p - 5) throw corrupt('listpack string runs past the end', baseOffset + p);
-          r.str(blob, p + 5, p + 5 + len);
-          p += 5 + len;
+          s = p + 5;
+          e = p + 5 + len;
+          p = e;
           break;
         }
         case LP_ENCODING_16BIT_INT:
           if (p + 3 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
-          r.int(((blob[p + 1]! | (blob[p + 2]! << 8)) << 16) >> 16);
+          iv = ((blob[p + 1]! | (blob[p + 2]! << 8)) << 16) >> 16;
           p += 3;
           break;
         case LP_ENCODING_24BIT_INT:
           if (p + 4 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
-          r.int(((blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16)) << 8) >> 8);
+          iv = ((blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16)) << 8) >> 8;
           p += 4;
           break;
         case LP_ENCODING_32BIT_INT:
           if (p + 5 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
-          r.int(blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24));
+          iv = blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24);
           p += 5;
           break;
         case LP_ENCODING_64BIT_INT: {
           if (p + 9 > end) throw corrupt('listpack integer runs past the end', baseOffset + p);
           const lo = (blob[p + 1]! | (blob[p + 2]! << 8) | (blob[p + 3]! << 16) | (blob[p + 4]! << 24)) >>> 0;
           const hi = blob[p + 5]! | (blob[p + 6]! << 8) | (blob[p + 7]! << 16) | (blob[p + 8]! << 24);
-          if (hi >= -0x200000 && hi < 0x200000) r.int(hi * 0x100000000 + lo);
-          else {
-            const t = int64ToAscii(hi, lo);
-            r.str(t, 0, t.length);
-          }
+          if (hi >= -0x200000 && hi < 0x200000) iv = hi * 0x100000000 + lo;
+          else text = int64ToAscii(hi, lo);
           p += 9;
           break;
         }
@@ -125,6 +134,9 @@ export function walkListpack(blob: Uint8Array, baseOffset: number, r: ElementRec
     if (back !== l) throw corrupt(`listpack backlen ${back} does not match the element size ${l}`, baseOffset + p);
     p += bl;
     found++;
+    if (s >= 0) r.str(blob, s, e);
+    else if (text === null) r.int(iv);
+    else r.str(text, 0, text.length);
   }
   if (p !== end) throw corrupt('listpack element runs into the terminator', baseOffset + p);
   if (count !== 0xffff && count !== found) throw corrupt(`listpack says ${count} elements, found ${found}`, baseOffset + 4);
