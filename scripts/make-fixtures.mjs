@@ -8,7 +8,7 @@
  *   node scripts/make-fixtures.mjs            # needs redis-server 7.0.x and redis-check-rdb
  *   REDIS_SERVER=/path/to/redis-server node scripts/make-fixtures.mjs
  *
- * Fixtures (all RDB version 10, written by Redis 7.0):
+ * Fixtures (RDB version 10, written by Redis 7.0; the last, by Valkey 8.0):
  *
  * - sample.rdb — a friendly mixed sample for the README, default config:
  *   strings (plain, int-encoded, a long LZF-compressed article), lists, a
@@ -51,6 +51,10 @@
  *   opcode; idle times set with RESTORE … IDLETIME (0 s to 10^7 s).
  * - lfu-7.0.rdb — `maxmemory-policy allkeys-lfu`: every key has a FREQ
  *   opcode; counters set with RESTORE … FREQ (0 to 255).
+ * - valkey-8.0.rdb (VALKEY_FIXTURES) — written by valkey-server 8.0 (RDB 11,
+ *   checked with valkey-check-rdb): the nocompress data model with LZF and a
+ *   130-member string set; set listpacks (type 20) and stream v3 (type 21).
+ *   Needs VALKEY_SERVER / valkey-server on PATH.
  *
  * Data is fixed (stream entries have explicit IDs, pending entries get
  * their delivery time and count through XCLAIM … TIME … RETRYCOUNT), so
@@ -80,6 +84,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'fixtures');
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 const REDIS_CHECK_RDB = process.env.REDIS_CHECK_RDB ?? 'redis-check-rdb';
+const VALKEY_SERVER = process.env.VALKEY_SERVER ?? 'valkey-server';
+const VALKEY_CHECK_RDB = process.env.VALKEY_CHECK_RDB ?? 'valkey-check-rdb';
 
 /** 2100-01-01T00:00:00Z in Unix ms: far-future TTLs that never fire. */
 const Y2100 = 4102444800000;
@@ -92,13 +98,13 @@ const T0 = 1700000000000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts redis-server in a fresh temp dir with `config`; optional dump.rdb to load. */
-async function startServer(config, rdb) {
+async function startServer(config, rdb, binary = REDIS_SERVER) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdbkit-fixtures-'));
   const confPath = writeRedisConf(dir, config);
   if (rdb) fs.writeFileSync(path.join(dir, 'dump.rdb'), rdb);
   let server;
   try {
-    server = await launchRedis(REDIS_SERVER, confPath, { cwd: dir, readyMs: 10_000, pollMs: 30 });
+    server = await launchRedis(binary, confPath, { cwd: dir, readyMs: 10_000, pollMs: 30 });
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -433,6 +439,7 @@ function missingCoverage(fx, reading) {
     'list:quicklist': have.has('list:quicklist'),
     'set:intset': have.has('set:intset'),
     'set:hashtable': have.has('set:hashtable'),
+    'set:listpack': have.has('set:listpack'),
     'zset:listpack': have.has('zset:listpack'),
     'zset:skiplist': have.has('zset:skiplist'),
     'hash:listpack': have.has('hash:listpack'),
@@ -458,6 +465,26 @@ const ENCODINGS_CONFIG = {
   'list-compress-depth': '1',
   'stream-node-max-entries': '4',
 };
+
+/**
+ * Written by a real Valkey 8.0 (RDB 11; `valkey-server` from Debian's
+ * bookworm-backports), kept apart from FIXTURES: tests replay FIXTURES'
+ * data into a redis-server 7.0.
+ */
+export const VALKEY_FIXTURES = [
+  {
+    file: 'valkey-8.0.rdb',
+    server: 'valkey',
+    description: 'The encodings data (as nocompress-7.0.rdb, with LZF) and a 130-member string set, written by Valkey 8.0 in RDB 11: small string sets as set listpacks (type 20), streams as STREAM_LISTPACKS_3 (type 21).',
+    config: ENCODINGS_CONFIG,
+    populate: async (c) => {
+      await populateEncodings(c, { full: false });
+      // Sets up to 128 short members are listpacks in Valkey 8: one past that for a hashtable.
+      await c.call('SADD', 'set:hashtable-strings', ...Array.from({ length: 130 }, (_, i) => `member-${i}`));
+    },
+    requires: ['set:listpack', 'set:hashtable', 'zset:skiplist', 'hash:hashtable', 'multi-node stream', 'expiry', 'functions'],
+  },
+];
 
 export const FIXTURES = [
   {
@@ -554,6 +581,14 @@ const RDB_TYPE_70 = {
   'hash:listpack': 16, // RDB_TYPE_HASH_LISTPACK
   'hash:hashtable': 4,
   'stream:stream': 19, // RDB_TYPE_STREAM_LISTPACKS_2
+};
+
+/** The same for Valkey 8.0 (RDB 11): small string sets as listpacks, streams as v3. */
+const RDB_TYPE_VALKEY_8 = {
+  ...RDB_TYPE_70,
+  'list:listpack': 18, // a small list: one quicklist node (rdbSaveObjectType)
+  'set:listpack': 20, // RDB_TYPE_SET_LISTPACK
+  'stream:stream': 21, // RDB_TYPE_STREAM_LISTPACKS_3
 };
 
 async function readStream(c, key) {
@@ -663,7 +698,7 @@ async function readValue(c, key, type) {
 }
 
 /** Everything the server holds. `policy` reads IDLETIME/FREQ first (before any value read touches keys). */
-async function readServer(server, policy) {
+async function readServer(server, policy, rdbTypes = RDB_TYPE_70) {
   const c = server.client;
   const info = await c.call('INFO', 'keyspace');
   const dbNums = [...info.matchAll(/^db(\d+):keys=(\d+)/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
@@ -690,7 +725,7 @@ async function readServer(server, policy) {
       const type = await c.call('TYPE', k);
       const encoding = await c.call('OBJECT', 'ENCODING', k);
       const pexp = Number(await c.call('PEXPIRETIME', k));
-      const rdbType = RDB_TYPE_70[`${type}:${encoding}`];
+      const rdbType = rdbTypes[`${type}:${encoding}`];
       if (rdbType === undefined) throw new Error(`no RDB type known for ${type}:${encoding}`);
       const rec = { type, rdb_type: rdbType, encoding, expire_ms: pexp >= 0 ? pexp : null };
       if (policy === 'lru') rec.lru_idle_s = policyValues.get(k.toString('hex'));
@@ -720,8 +755,8 @@ async function readServer(server, policy) {
 }
 
 /** Runs redis-check-rdb on a file; returns its AUX fields and counts, or throws. */
-function checkRdb(file) {
-  const res = spawnSync(REDIS_CHECK_RDB, [file], { encoding: 'utf8' });
+function checkRdb(file, binary = REDIS_CHECK_RDB) {
+  const res = spawnSync(binary, [file], { encoding: 'utf8' });
   if (res.status !== 0 || !/RDB looks OK/.test(res.stdout)) {
     throw new Error(`redis-check-rdb rejected ${file}:\n${res.stdout}${res.stderr}`);
   }
@@ -771,37 +806,48 @@ function diffReadings(a, b, policy) {
 }
 
 async function makeFixture(fx) {
-  const server = await startServer(fx.config);
+  const valkey = fx.server === 'valkey';
+  const binary = valkey ? VALKEY_SERVER : REDIS_SERVER;
+  const rdbTypes = valkey ? RDB_TYPE_VALKEY_8 : RDB_TYPE_70;
+  const server = await startServer(fx.config, undefined, binary);
   let dump;
   let reading;
   let version;
+  let serverName;
   try {
     const c = server.client;
     const info = await c.call('INFO', 'server');
     version = info.match(/^redis_version:(\S+)/m)[1];
-    if (!/^7\.0\./.test(version)) throw new Error(`these fixtures need redis-server 7.0.x, found ${version}`);
+    if (valkey) {
+      const own = info.match(/^valkey_version:(\S+)/m)?.[1] ?? '?';
+      if (!/^8\.0\./.test(own)) throw new Error(`${fx.file} needs valkey-server 8.0.x, found ${own}`);
+      serverName = `valkey-server ${own}`;
+    } else {
+      if (!/^7\.0\./.test(version)) throw new Error(`these fixtures need redis-server 7.0.x, found ${version}`);
+      serverName = `redis-server ${version}`;
+    }
     await c.call('FLUSHALL');
     await fx.populate(c);
     await c.call('SAVE');
     dump = fs.readFileSync(path.join(server.dir, 'dump.rdb'));
-    reading = await readServer(server, fx.policy);
+    reading = await readServer(server, fx.policy, rdbTypes);
   } finally {
     await server.stop();
   }
 
   const outFile = path.join(OUT_DIR, fx.file);
   fs.writeFileSync(outFile, dump);
-  const check = checkRdb(outFile);
+  const check = checkRdb(outFile, valkey ? VALKEY_CHECK_RDB : REDIS_CHECK_RDB);
   const magic = dump.subarray(0, 5).toString('latin1');
   const rdbVersion = Number(dump.subarray(5, 9).toString('latin1'));
-  if (magic !== 'REDIS' || rdbVersion !== 10) throw new Error(`${fx.file}: unexpected header ${dump.subarray(0, 9)}`);
-  if (check.keys !== reading.keyCount) throw new Error(`${fx.file}: redis-check-rdb read ${check.keys} keys, server had ${reading.keyCount}`);
+  if (magic !== 'REDIS' || rdbVersion !== (valkey ? 11 : 10)) throw new Error(`${fx.file}: unexpected header ${dump.subarray(0, 9)}`);
+  if (check.keys !== reading.keyCount) throw new Error(`${fx.file}: check-rdb read ${check.keys} keys, server had ${reading.keyCount}`);
 
   // Independent confirmation: a fresh server loads the file to the same data.
-  const reloaded = await startServer(fx.config, dump);
+  const reloaded = await startServer(fx.config, dump, binary);
   let again;
   try {
-    again = await readServer(reloaded, fx.policy);
+    again = await readServer(reloaded, fx.policy, rdbTypes);
   } finally {
     await reloaded.stop();
   }
@@ -814,8 +860,8 @@ async function makeFixture(fx) {
   if (check.expires !== expires) throw new Error(`${fx.file}: redis-check-rdb counted ${check.expires} expires, server ${expires}`);
 
   const notes = [
-    'Written by a real redis-server and read back with its own commands after SAVE (SCAN, TYPE, OBJECT ENCODING, PEXPIRETIME, GET/LRANGE/SMEMBERS/ZRANGE WITHSCORES/HKEYS+HMGET, XRANGE, XINFO STREAM FULL COUNT 0, FUNCTION LIST WITHCODE, DEBUG DIGEST[-VALUE]); the file was then loaded into a fresh server, which reported the same contents and DEBUG DIGEST.',
-    'rdb_type is the type byte Redis 7.0 writes for the key\'s OBJECT ENCODING (rdbSaveObjectType); encoding is the in-memory encoding before SAVE (string raw/embstr/int are all written as RDB strings; which of int8/16/32, plain or LZF is the writer\'s choice).',
+    'Written by a real ' + (valkey ? 'valkey-server' : 'redis-server') + ' and read back with its own commands after SAVE (SCAN, TYPE, OBJECT ENCODING, PEXPIRETIME, GET/LRANGE/SMEMBERS/ZRANGE WITHSCORES/HKEYS+HMGET, XRANGE, XINFO STREAM FULL COUNT 0, FUNCTION LIST WITHCODE, DEBUG DIGEST[-VALUE]); the file was then loaded into a fresh server, which reported the same contents and DEBUG DIGEST.',
+    (valkey ? 'rdb_type is the type byte Valkey 8.0 writes' : 'rdb_type is the type byte Redis 7.0 writes') + ' for the key\'s OBJECT ENCODING (rdbSaveObjectType); encoding is the in-memory encoding before SAVE (string raw/embstr/int are all written as RDB strings; which of int8/16/32, plain or LZF is the writer\'s choice).',
     'Sets are listed in byte order; zset members in server order (score, then member); hash fields in byte order. Zset scores are JSON numbers, with -0 written as -0 and infinities as "inf"/"-inf".',
     'aux is what redis-check-rdb printed for this file: ctime and used-mem change on every run of the script.',
     'Stream consumer seen_time values are the wall-clock time of the run; delivery times and counts of pending entries were set with XCLAIM ... TIME ... RETRYCOUNT ... JUSTID.',
@@ -823,15 +869,16 @@ async function makeFixture(fx) {
   if (fx.policy === 'lru') notes.push('lru_idle_s is OBJECT IDLETIME read right after SAVE; the IDLE value stored in the file may differ by 1 second.');
   if (fx.policy === 'lfu') notes.push('lfu_freq is OBJECT FREQ read right after SAVE (a reloaded server reported the same values).');
   if (fx.config.rdbchecksum === 'no') notes.push('Saved with rdbchecksum no: the stored checksum is zero, which readers must treat as "not checked".');
+  if (valkey) notes.push('redis_version is what Valkey reports for compatibility (INFO redis_version); origin.server names the Valkey version. Consumer active times (RDB 11) are not recorded here.');
   if (fx.config.rdbcompression === 'no') notes.push('Saved with rdbcompression no and list-compress-depth 0: the file contains no LZF blobs.');
 
   const trailer = dump.subarray(dump.length - 8);
   const expected = {
     schema: 'rdb-corpus-expected/1',
     file: fx.file,
-    origin: { made_by: 'scripts/make-fixtures.mjs', server: `redis-server ${version}` },
+    origin: { made_by: 'scripts/make-fixtures.mjs', server: serverName },
     description: fx.description,
-    asserted_by: [`redis-server ${version} (read back after SAVE and after reloading the file)`, 'redis-check-rdb'],
+    asserted_by: [`${serverName} (read back after SAVE and after reloading the file)`, valkey ? 'valkey-check-rdb' : 'redis-check-rdb'],
     redis_version: version,
     rdb_version: rdbVersion,
     complete: true,
@@ -858,7 +905,7 @@ async function main() {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const only = process.argv.slice(2);
   const results = [];
-  for (const fx of FIXTURES) {
+  for (const fx of [...FIXTURES, ...VALKEY_FIXTURES]) {
     if (only.length && !only.includes(fx.file)) continue;
     results.push(await makeFixture(fx));
     const r = results.at(-1);
