@@ -29,7 +29,13 @@ export function decodeZiplist(blob: Uint8Array, baseOffset: number): Uint8Array[
   return list.out;
 }
 
-/** Checks a ziplist blob and hands its entries to `r` in order; returns how many there were. */
+/**
+ * Checks a ziplist blob and hands its entries to `r` in order, each once the
+ * next entry's prevlen (for the last, the terminator and the entry count)
+ * has confirmed its size: a receiver that checks what it gets (a sorted
+ * set's scores) then fails where reading the whole blob first would.
+ * Returns how many there were.
+ */
 export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementReceiver): number {
   const n = blob.length;
   if (n < HEADER + 1) throw corrupt(`ziplist of ${n} bytes is too short`, baseOffset);
@@ -42,6 +48,14 @@ export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementRece
   let p = HEADER;
   let prevSize = 0;
   const end = n - 1;
+  // The entry read last, handed over once the next entry's prevlen (or the
+  // terminator) confirms its size: the string blob[s, e), or the integer v,
+  // or text t (a 64-bit integer beyond 2^53).
+  let has = false;
+  let s = -1;
+  let e = 0;
+  let v = 0;
+  let t: Uint8Array | null = null;
   while (p < end) {
     const start = p;
     // prevlen
@@ -54,6 +68,10 @@ export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementRece
       p += 1;
     }
     if (prevlen !== prevSize) throw corrupt(`ziplist entry prevlen ${prevlen} does not match the previous entry (${prevSize} bytes)`, baseOffset + start);
+    if (has) give(r, blob, s, e, v, t);
+    has = true;
+    s = -1;
+    t = null;
     if (p >= end) throw corrupt('ziplist entry has no encoding byte', baseOffset + p);
     const enc = blob[p]!;
     const kind = enc & 0xc0;
@@ -73,10 +91,10 @@ export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementRece
         p += 5;
       }
       if (len > end - p) throw corrupt(`ziplist string of ${len} bytes runs past the end`, baseOffset + p);
-      r.str(blob, p, p + len);
+      s = p;
+      e = p + len;
       p += len;
     } else {
-      let v: number;
       const at = p;
       p += 1;
       switch (enc) {
@@ -97,11 +115,7 @@ export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementRece
             const lo = dv.getUint32(p, true);
             p += 8;
             if (hi >= -0x200000 && hi < 0x200000) v = hi * 0x100000000 + lo;
-            else {
-              const t = int64ToAscii(hi, lo);
-              r.str(t, 0, t.length);
-              v = NaN;
-            }
+            else t = int64ToAscii(hi, lo);
           }
           break;
         case ZIP_INT_24B:
@@ -121,14 +135,21 @@ export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementRece
           }
           throw corrupt(`invalid ziplist encoding byte 0x${enc.toString(16)}`, baseOffset + at);
       }
-      if (v === v) r.int(v); // NaN: a wide integer already given as text
     }
     found++;
     prevSize = p - start;
   }
   if (p !== end) throw corrupt('ziplist entry runs into the terminator', baseOffset + p);
   if (zllen !== 0xffff && zllen !== found) throw corrupt(`ziplist says ${zllen} entries, found ${found}`, baseOffset + 8);
+  if (has) give(r, blob, s, e, v, t);
   return found;
+}
+
+/** Hands walkZiplist's pending entry to `r`. */
+function give(r: ElementReceiver, blob: Uint8Array, s: number, e: number, v: number, t: Uint8Array | null): void {
+  if (s >= 0) r.str(blob, s, e);
+  else if (t === null) r.int(v);
+  else r.str(t, 0, t.length);
 }
 
 function intEncoding(v: number | bigint): { enc: number; size: number } {
