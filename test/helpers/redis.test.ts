@@ -19,6 +19,8 @@ import {
   snapshot,
   startRedis,
   startRedisWithRdb,
+  valkeyRequired,
+  valkeyServerPath,
   type RedisHandle,
 } from './redis.js';
 import { repoRoot } from './corpus.js';
@@ -106,9 +108,16 @@ describeRedis('real redis-server helpers', () => {
     expect((err as RedisStartError).log).toMatch(/checksum|CRC/i);
   });
 
-  it.each(fixtureFiles)('fixture %s loads into redis-server with its recorded DEBUG DIGEST', async (file) => {
+  it.each(fixtureFiles)('fixture %s loads into the server that wrote it with its recorded DEBUG DIGEST', async (file) => {
     const expected = JSON.parse(readFileSync(path.join(fixturesDir, `${file}.expected.json`), 'utf8'));
-    const server = await startRedisWithRdb(readFileSync(path.join(fixturesDir, file)));
+    // valkey-8.0.rdb is RDB 11, which redis-server 7.0 refuses: it goes back into a Valkey server.
+    const valkey = String(expected.origin.server).startsWith('valkey-server');
+    if (valkey && valkeyServerPath === null) {
+      if (valkeyRequired) throw new Error('valkey-server is required (RDBKIT_REQUIRE_VALKEY=1) but not found');
+      console.warn(`!!! valkey-server not found: ${file} is not loaded back`);
+      return;
+    }
+    const server = await startRedisWithRdb(readFileSync(path.join(fixturesDir, file)), undefined, valkey ? { server: valkeyServerPath! } : {});
     try {
       expect(await debugDigest(server.client)).toBe(expected.digest);
       const snap = await snapshot(server.client, { encoding: false });
