@@ -16,6 +16,17 @@ export interface ElementReceiver {
 }
 
 /**
+ * Hands one element a compact-encoding walker has read and checked to `r`:
+ * the string `blob[start, end)` when `start >= 0`, else the integer `v`, or,
+ * when `text` is given, that decimal text (a 64-bit integer beyond 2^53).
+ */
+export function handOver(r: ElementReceiver, blob: Uint8Array, start: number, end: number, v: number, text: Uint8Array | null): void {
+  if (start >= 0) r.str(blob, start, end);
+  else if (text === null) r.int(v);
+  else r.str(text, 0, text.length);
+}
+
+/**
  * Takes the values of keys the decoder hands over element by element (see
  * `RdbDecoderOptions.sink`): `begin`, then the elements in file order —
  * list and set members, hash fields and values alternating, sorted-set

@@ -7,7 +7,7 @@
  */
 import { corrupt } from '../../errors.js';
 import { int64ToAscii, parseCanonicalInt } from './int-text.js';
-import { ElementList, type ElementReceiver } from '../sink.js';
+import { ElementList, handOver, type ElementReceiver } from '../sink.js';
 
 const LP_HDR_SIZE = 6;
 const LP_EOF = 0xff;
@@ -134,9 +134,7 @@ export function walkListpack(blob: Uint8Array, baseOffset: number, r: ElementRec
     if (back !== l) throw corrupt(`listpack backlen ${back} does not match the element size ${l}`, baseOffset + p);
     p += bl;
     found++;
-    if (s >= 0) r.str(blob, s, e);
-    else if (text === null) r.int(iv);
-    else r.str(text, 0, text.length);
+    handOver(r, blob, s, e, iv, text);
   }
   if (p !== end) throw corrupt('listpack element runs into the terminator', baseOffset + p);
   if (count !== 0xffff && count !== found) throw corrupt(`listpack says ${count} elements, found ${found}`, baseOffset + 4);

@@ -6,7 +6,7 @@
  */
 import { corrupt } from '../../errors.js';
 import { int64ToAscii, parseCanonicalInt } from './int-text.js';
-import { ElementList, type ElementReceiver } from '../sink.js';
+import { ElementList, handOver, type ElementReceiver } from '../sink.js';
 
 const ZIP_END = 0xff;
 const ZIP_BIG_PREVLEN = 0xfe;
@@ -68,7 +68,7 @@ export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementRece
       p += 1;
     }
     if (prevlen !== prevSize) throw corrupt(`ziplist entry prevlen ${prevlen} does not match the previous entry (${prevSize} bytes)`, baseOffset + start);
-    if (has) give(r, blob, s, e, v, t);
+    if (has) handOver(r, blob, s, e, v, t);
     has = true;
     s = -1;
     t = null;
@@ -141,15 +141,8 @@ export function walkZiplist(blob: Uint8Array, baseOffset: number, r: ElementRece
   }
   if (p !== end) throw corrupt('ziplist entry runs into the terminator', baseOffset + p);
   if (zllen !== 0xffff && zllen !== found) throw corrupt(`ziplist says ${zllen} entries, found ${found}`, baseOffset + 8);
-  if (has) give(r, blob, s, e, v, t);
+  if (has) handOver(r, blob, s, e, v, t);
   return found;
-}
-
-/** Hands walkZiplist's pending entry to `r`. */
-function give(r: ElementReceiver, blob: Uint8Array, s: number, e: number, v: number, t: Uint8Array | null): void {
-  if (s >= 0) r.str(blob, s, e);
-  else if (t === null) r.int(v);
-  else r.str(t, 0, t.length);
 }
 
 function intEncoding(v: number | bigint): { enc: number; size: number } {
