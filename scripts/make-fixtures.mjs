@@ -591,6 +591,16 @@ const RDB_TYPE_VALKEY_8 = {
   'stream:stream': 21, // RDB_TYPE_STREAM_LISTPACKS_3
 };
 
+/**
+ * What differs between the servers that write fixtures: binaries, the
+ * version they must be (from INFO server), the RDB version they write, and
+ * the type byte of each OBJECT ENCODING.
+ */
+const SERVERS = {
+  redis: { name: 'redis-server', label: 'Redis 7.0', binary: REDIS_SERVER, checkRdb: REDIS_CHECK_RDB, checkName: 'redis-check-rdb', versionField: 'redis_version', version: /^7\.0\./, rdbVersion: 10, rdbTypes: RDB_TYPE_70 },
+  valkey: { name: 'valkey-server', label: 'Valkey 8.0', binary: VALKEY_SERVER, checkRdb: VALKEY_CHECK_RDB, checkName: 'valkey-check-rdb', versionField: 'valkey_version', version: /^8\.0\./, rdbVersion: 11, rdbTypes: RDB_TYPE_VALKEY_8 },
+};
+
 async function readStream(c, key) {
   const info = pairs(await c.callBuffer('XINFO', 'STREAM', key, 'FULL', 'COUNT', '0'));
   const range = await c.callBuffer('XRANGE', key, '-', '+');
@@ -807,9 +817,8 @@ function diffReadings(a, b, policy) {
 
 async function makeFixture(fx) {
   const valkey = fx.server === 'valkey';
-  const binary = valkey ? VALKEY_SERVER : REDIS_SERVER;
-  const rdbTypes = valkey ? RDB_TYPE_VALKEY_8 : RDB_TYPE_70;
-  const server = await startServer(fx.config, undefined, binary);
+  const srv = SERVERS[fx.server ?? 'redis'];
+  const server = await startServer(fx.config, undefined, srv.binary);
   let dump;
   let reading;
   let version;
@@ -818,36 +827,31 @@ async function makeFixture(fx) {
     const c = server.client;
     const info = await c.call('INFO', 'server');
     version = info.match(/^redis_version:(\S+)/m)[1];
-    if (valkey) {
-      const own = info.match(/^valkey_version:(\S+)/m)?.[1] ?? '?';
-      if (!/^8\.0\./.test(own)) throw new Error(`${fx.file} needs valkey-server 8.0.x, found ${own}`);
-      serverName = `valkey-server ${own}`;
-    } else {
-      if (!/^7\.0\./.test(version)) throw new Error(`these fixtures need redis-server 7.0.x, found ${version}`);
-      serverName = `redis-server ${version}`;
-    }
+    const own = info.match(new RegExp(`^${srv.versionField}:(\\S+)`, 'm'))?.[1] ?? '?';
+    if (!srv.version.test(own)) throw new Error(`${fx.file} needs ${srv.label}.x (${srv.name}), found ${own}`);
+    serverName = `${srv.name} ${own}`;
     await c.call('FLUSHALL');
     await fx.populate(c);
     await c.call('SAVE');
     dump = fs.readFileSync(path.join(server.dir, 'dump.rdb'));
-    reading = await readServer(server, fx.policy, rdbTypes);
+    reading = await readServer(server, fx.policy, srv.rdbTypes);
   } finally {
     await server.stop();
   }
 
   const outFile = path.join(OUT_DIR, fx.file);
   fs.writeFileSync(outFile, dump);
-  const check = checkRdb(outFile, valkey ? VALKEY_CHECK_RDB : REDIS_CHECK_RDB);
+  const check = checkRdb(outFile, srv.checkRdb);
   const magic = dump.subarray(0, 5).toString('latin1');
   const rdbVersion = Number(dump.subarray(5, 9).toString('latin1'));
-  if (magic !== 'REDIS' || rdbVersion !== (valkey ? 11 : 10)) throw new Error(`${fx.file}: unexpected header ${dump.subarray(0, 9)}`);
-  if (check.keys !== reading.keyCount) throw new Error(`${fx.file}: check-rdb read ${check.keys} keys, server had ${reading.keyCount}`);
+  if (magic !== 'REDIS' || rdbVersion !== srv.rdbVersion) throw new Error(`${fx.file}: unexpected header ${dump.subarray(0, 9)}`);
+  if (check.keys !== reading.keyCount) throw new Error(`${fx.file}: ${srv.checkName} read ${check.keys} keys, server had ${reading.keyCount}`);
 
   // Independent confirmation: a fresh server loads the file to the same data.
-  const reloaded = await startServer(fx.config, dump, binary);
+  const reloaded = await startServer(fx.config, dump, srv.binary);
   let again;
   try {
-    again = await readServer(reloaded, fx.policy, rdbTypes);
+    again = await readServer(reloaded, fx.policy, srv.rdbTypes);
   } finally {
     await reloaded.stop();
   }
@@ -857,11 +861,11 @@ async function makeFixture(fx) {
 
   let expires = 0;
   for (const { keys } of Object.values(reading.dbs)) for (const rec of Object.values(keys)) if (rec.expire_ms !== null) expires++;
-  if (check.expires !== expires) throw new Error(`${fx.file}: redis-check-rdb counted ${check.expires} expires, server ${expires}`);
+  if (check.expires !== expires) throw new Error(`${fx.file}: ${srv.checkName} counted ${check.expires} expires, server ${expires}`);
 
   const notes = [
-    'Written by a real ' + (valkey ? 'valkey-server' : 'redis-server') + ' and read back with its own commands after SAVE (SCAN, TYPE, OBJECT ENCODING, PEXPIRETIME, GET/LRANGE/SMEMBERS/ZRANGE WITHSCORES/HKEYS+HMGET, XRANGE, XINFO STREAM FULL COUNT 0, FUNCTION LIST WITHCODE, DEBUG DIGEST[-VALUE]); the file was then loaded into a fresh server, which reported the same contents and DEBUG DIGEST.',
-    (valkey ? 'rdb_type is the type byte Valkey 8.0 writes' : 'rdb_type is the type byte Redis 7.0 writes') + ' for the key\'s OBJECT ENCODING (rdbSaveObjectType); encoding is the in-memory encoding before SAVE (string raw/embstr/int are all written as RDB strings; which of int8/16/32, plain or LZF is the writer\'s choice).',
+    `Written by a real ${srv.name} and read back with its own commands after SAVE (SCAN, TYPE, OBJECT ENCODING, PEXPIRETIME, GET/LRANGE/SMEMBERS/ZRANGE WITHSCORES/HKEYS+HMGET, XRANGE, XINFO STREAM FULL COUNT 0, FUNCTION LIST WITHCODE, DEBUG DIGEST[-VALUE]); the file was then loaded into a fresh server, which reported the same contents and DEBUG DIGEST.`,
+    `rdb_type is the type byte ${srv.label} writes for the key's OBJECT ENCODING (rdbSaveObjectType); encoding is the in-memory encoding before SAVE (string raw/embstr/int are all written as RDB strings; which of int8/16/32, plain or LZF is the writer's choice).`,
     'Sets are listed in byte order; zset members in server order (score, then member); hash fields in byte order. Zset scores are JSON numbers, with -0 written as -0 and infinities as "inf"/"-inf".',
     'aux is what redis-check-rdb printed for this file: ctime and used-mem change on every run of the script.',
     'Stream consumer seen_time values are the wall-clock time of the run; delivery times and counts of pending entries were set with XCLAIM ... TIME ... RETRYCOUNT ... JUSTID.',
@@ -878,7 +882,7 @@ async function makeFixture(fx) {
     file: fx.file,
     origin: { made_by: 'scripts/make-fixtures.mjs', server: serverName },
     description: fx.description,
-    asserted_by: [`${serverName} (read back after SAVE and after reloading the file)`, valkey ? 'valkey-check-rdb' : 'redis-check-rdb'],
+    asserted_by: [`${serverName} (read back after SAVE and after reloading the file)`, srv.checkName],
     redis_version: version,
     rdb_version: rdbVersion,
     complete: true,

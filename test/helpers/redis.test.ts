@@ -19,7 +19,7 @@ import {
   snapshot,
   startRedis,
   startRedisWithRdb,
-  valkeyRequired,
+  requireValkeyOrSkip,
   valkeyServerPath,
   type RedisHandle,
 } from './redis.js';
@@ -112,11 +112,7 @@ describeRedis('real redis-server helpers', () => {
     const expected = JSON.parse(readFileSync(path.join(fixturesDir, `${file}.expected.json`), 'utf8'));
     // valkey-8.0.rdb is RDB 11, which redis-server 7.0 refuses: it goes back into a Valkey server.
     const valkey = String(expected.origin.server).startsWith('valkey-server');
-    if (valkey && valkeyServerPath === null) {
-      if (valkeyRequired) throw new Error('valkey-server is required (RDBKIT_REQUIRE_VALKEY=1) but not found');
-      console.warn(`!!! valkey-server not found: ${file} is not loaded back`);
-      return;
-    }
+    if (valkey && !requireValkeyOrSkip()) return;
     const server = await startRedisWithRdb(readFileSync(path.join(fixturesDir, file)), undefined, valkey ? { server: valkeyServerPath! } : {});
     try {
       expect(await debugDigest(server.client)).toBe(expected.digest);

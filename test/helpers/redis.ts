@@ -71,12 +71,13 @@ const SKIP_MESSAGE =
   'redis-server not found: skipping real-server tests; install it (apt-get install redis-server) or these tests are not run';
 const REQUIRED_MESSAGE = 'redis-server is required (RDBKIT_REQUIRE_REDIS=1) but not found';
 
-let warned = false;
-function warnSkipped(): void {
-  if (warned) return;
-  warned = true;
+const warned = new Set<string>();
+/** Prints `message` once per process, loudly. */
+function warnSkipped(message = SKIP_MESSAGE): void {
+  if (warned.has(message)) return;
+  warned.add(message);
   const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!!! ${SKIP_MESSAGE}\n${bar}\n`);
+  console.warn(`\n${bar}\n!!! ${message}\n${bar}\n`);
 }
 
 /**
@@ -137,6 +138,14 @@ const VALKEY_SKIP_MESSAGE =
   'valkey-server not found: skipping the tests with a real Valkey server; install it (apt-get install -t bookworm-backports valkey-server) or these tests are not run';
 const VALKEY_REQUIRED_MESSAGE = 'valkey-server is required (RDBKIT_REQUIRE_VALKEY=1) but not found';
 
+/** `requireRedisOrSkip` for valkey-server and `RDBKIT_REQUIRE_VALKEY=1`. */
+export function requireValkeyOrSkip(): boolean {
+  if (valkeyServerPath !== null) return true;
+  if (valkeyRequired) throw new Error(VALKEY_REQUIRED_MESSAGE);
+  warnSkipped(VALKEY_SKIP_MESSAGE);
+  return false;
+}
+
 /**
  * `describeRedis` for suites that also need a Valkey server: skipped with a
  * loud warning when valkey-server is missing, failing instead when
@@ -152,8 +161,7 @@ export function describeValkey(name: string, fn: () => void): void {
       });
     });
   } else {
-    const bar = '!'.repeat(100);
-    console.warn(`\n${bar}\n!!! ${VALKEY_SKIP_MESSAGE}\n${bar}\n`);
+    warnSkipped(VALKEY_SKIP_MESSAGE);
     describe.skip(name, fn);
   }
 }
