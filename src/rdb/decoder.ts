@@ -1115,8 +1115,14 @@ export class RdbDecoder extends ByteReader {
     else if (container === QUICKLIST_NODE_CONTAINER.PLAIN) r.str(blob, 0, blob.length);
     else if (container === QUICKLIST_NODE_CONTAINER.PACKED) {
       if (blob.length === 0) throw corrupt('empty quicklist node', blobAt);
-      walkListpack(blob, blobAt, r);
+      if (!scratch || this.sinkListpack(v, blob, false) < 0) walkListpack(blob, blobAt, r);
     } else throw corrupt(`invalid quicklist node container ${container}`, at);
+  }
+
+  /** A listpack's elements through the sink's own `listpack`, when it has one and the value is not skipped; else -1. */
+  private sinkListpack(v: ValueState, blob: Uint8Array, pairs: boolean): number {
+    const sink = this.sink;
+    return v.skip || sink === null || sink.listpack === undefined ? -1 : sink.listpack(blob, pairs);
   }
 
   /** One sorted-set member and its score (text in type 3, binary in type 5). */
@@ -1140,6 +1146,10 @@ export class RdbDecoder extends ByteReader {
     const lim = buf.length;
     let p = this.pos;
     let left = v.remaining;
+    if (sink.run !== undefined && left > 1) {
+      p = sink.run(buf, p, lim, this.base + p, left - 1, strings === 2 ? 2 : tail === 8 ? 3 : 1);
+      left -= sink.runTaken!;
+    }
     while (left > 1 && p < lim) {
       const a = buf[p]!;
       if (a >= 0x40) break;
@@ -1196,7 +1206,7 @@ export class RdbDecoder extends ByteReader {
         walkIntset(blob, at, sink);
         break;
       case RDB_TYPE.SET_LISTPACK:
-        walkListpack(blob, at, sink);
+        if (this.sinkListpack(v, blob, false) < 0) walkListpack(blob, at, sink);
         break;
       case RDB_TYPE.ZSET_ZIPLIST:
       case RDB_TYPE.ZSET_LISTPACK:
@@ -1206,7 +1216,8 @@ export class RdbDecoder extends ByteReader {
         break;
       case RDB_TYPE.HASH_ZIPLIST:
       case RDB_TYPE.HASH_LISTPACK:
-        n = t === RDB_TYPE.HASH_ZIPLIST ? walkZiplist(blob, at, sink) : walkListpack(blob, at, sink);
+        n = t === RDB_TYPE.HASH_ZIPLIST ? walkZiplist(blob, at, sink) : this.sinkListpack(v, blob, true);
+        if (n < 0) n = walkListpack(blob, at, sink);
         if (n % 2 !== 0) throw corrupt(`hash blob has an odd number of elements (${n})`, v.offset);
         break;
       default:

@@ -28,6 +28,21 @@ export interface Kernels {
 }
 
 let loaded: Kernels | null | undefined;
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly is missing or refuses it. */
+function compiledModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  // The kernels' memory is little-endian, and so are the views used on it here.
+  if (typeof WebAssembly !== 'object' || new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) return null;
+  try {
+    compiled = new WebAssembly.Module(base64(KERNELS_WASM));
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
 
 function base64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -37,10 +52,10 @@ function base64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 function instantiate(): Kernels | null {
-  // The kernels' memory is little-endian, and so are the views used on it here.
-  if (typeof WebAssembly !== 'object' || new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) return null;
+  const module = compiledModule();
+  if (module === null) return null;
   try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(base64(KERNELS_WASM)), {});
+    const inst = new WebAssembly.Instance(module, {});
     const ex = inst.exports as {
       mem: WebAssembly.Memory;
       crc: (lo: number, hi: number, p: number, end: number) => void;
@@ -80,7 +95,46 @@ export function kernels(): Kernels | null {
   return loaded;
 }
 
+/** Where `run` writes its output in the RESP kernel's memory, and how much of it there is. */
+export const RUN_OUT = 65536;
+export const RUN_OUT_BYTES = 1 << 18;
+/** Where the RESP kernel's input is mirrored, and how much of it at a time. */
+export const RUN_IN = RUN_OUT + RUN_OUT_BYTES + 64;
+export const RUN_IN_BYTES = 1 << 18;
+
+/** The RESP kernel of kernels.wat (`run`), in an instance and memory of its own. */
+export interface RespKernel {
+  /** See kernels.wat: RDB string units in mem[p, lim) to RESP at out; returns why it stopped. */
+  run(p: number, lim: number, max: number, shape: number, out: number, outEnd: number, countRoom: number, sizeRoom: number): number;
+  /** See kernels.wat: checks the listpack of n bytes at p; its number of elements, or -1. */
+  lpcheck(p: number, n: number, outMax: number): number;
+  /** The memory (RUN_IN + RUN_IN_BYTES + 64 bytes at least). */
+  readonly mem: Uint8Array;
+  /** `run`'s results: [0] input position after, [1] output position after, [2] units taken, [3] bytes counted. */
+  readonly results: Uint32Array;
+}
+
+let respLoaded: RespKernel | null | undefined;
+
+/** The RESP kernel (one per thread), or null where WebAssembly is unavailable. */
+export function respKernel(): RespKernel | null {
+  if (respLoaded !== undefined) return respLoaded;
+  respLoaded = null;
+  const module = compiledModule();
+  if (module === null) return null;
+  try {
+    const ex = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; run: RespKernel['run']; lpcheck: RespKernel['lpcheck'] };
+    const bytes = RUN_IN + RUN_IN_BYTES + 64;
+    ex.mem.grow(Math.ceil((bytes - ex.mem.buffer.byteLength) / 65536));
+    respLoaded = { run: ex.run, lpcheck: ex.lpcheck, mem: new Uint8Array(ex.mem.buffer), results: new Uint32Array(ex.mem.buffer, 32776, 4) };
+  } catch {
+    respLoaded = null;
+  }
+  return respLoaded;
+}
+
 /** For tests: forget the kernels (`off` true: act as if WebAssembly were missing). */
 export function resetKernels(off = false): void {
   loaded = off ? null : undefined;
+  respLoaded = off ? null : undefined;
 }

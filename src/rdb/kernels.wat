@@ -141,4 +141,362 @@
             (br_if $bytes (local.get $len)))))
       (br $chunk)))
     (local.get $op))
+;; ------------------------------------------------------------------
+  ;; RESP from RDB elements (the sink path of `rdbkit resp`, resp.ts `run`).
+  ;; An instance of its own: [65536, ...) output, then the mirrored input.
+  ;; `run` leaves its results at 32776: the input position after the units
+  ;; taken, the output position, the units taken and the bytes they count
+  ;; towards the batch size (as RespWriter counts them).
+
+  ;; The RDB string just read by $rdbstr: its bytes at $sa ($sn long), or when
+  ;; $sa is -1 an integer $sv.
+  (global $sa (mut i32) (i32.const 0))
+  (global $sn (mut i32) (i32.const 0))
+  (global $sv (mut i64) (i64.const 0))
+
+  ;; One RDB string at p, wholly before lim: 6-, 14- or 32-bit length, or an
+  ;; 8/16/32-bit integer. Returns the position after it, or 0 when it is not
+  ;; whole before lim, 1 when it is of another kind (LZF, 64-bit length).
+  (func $rdbstr (param $p i32) (param $lim i32) (result i32)
+    (local $b i32) (local $a i32) (local $n i32)
+    (if (i32.ge_u (local.get $p) (local.get $lim)) (then (return (i32.const 0))))
+    (local.set $b (i32.load8_u (local.get $p)))
+    (block $int
+      (if (i32.lt_u (local.get $b) (i32.const 0x40))
+        (then (local.set $a (i32.add (local.get $p) (i32.const 1))) (local.set $n (local.get $b)))
+        (else (if (i32.lt_u (local.get $b) (i32.const 0x80))
+          (then
+            (if (i32.gt_u (i32.add (local.get $p) (i32.const 2)) (local.get $lim)) (then (return (i32.const 0))))
+            (local.set $a (i32.add (local.get $p) (i32.const 2)))
+            (local.set $n (i32.or (i32.shl (i32.and (local.get $b) (i32.const 0x3f)) (i32.const 8)) (i32.load8_u offset=1 (local.get $p)))))
+          (else (if (i32.eq (local.get $b) (i32.const 0x80))
+            (then
+              (if (i32.gt_u (i32.add (local.get $p) (i32.const 5)) (local.get $lim)) (then (return (i32.const 0))))
+              (local.set $a (i32.add (local.get $p) (i32.const 5)))
+              (local.set $n (i32.or (i32.or (i32.shl (i32.load8_u offset=1 (local.get $p)) (i32.const 24))
+                                            (i32.shl (i32.load8_u offset=2 (local.get $p)) (i32.const 16)))
+                                    (i32.or (i32.shl (i32.load8_u offset=3 (local.get $p)) (i32.const 8))
+                                            (i32.load8_u offset=4 (local.get $p))))))
+            (else (br $int)))))))
+      (if (i32.gt_u (local.get $n) (i32.sub (local.get $lim) (local.get $a))) (then (return (i32.const 0))))
+      (global.set $sa (local.get $a))
+      (global.set $sn (local.get $n))
+      (return (i32.add (local.get $a) (local.get $n))))
+    (global.set $sa (i32.const -1))
+    (if (i32.eq (local.get $b) (i32.const 0xc0))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 2)) (local.get $lim)) (then (return (i32.const 0))))
+        (global.set $sv (i64.extend_i32_s (i32.load8_s offset=1 (local.get $p))))
+        (return (i32.add (local.get $p) (i32.const 2)))))
+    (if (i32.eq (local.get $b) (i32.const 0xc1))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 3)) (local.get $lim)) (then (return (i32.const 0))))
+        (global.set $sv (i64.extend_i32_s (i32.load16_s offset=1 (local.get $p))))
+        (return (i32.add (local.get $p) (i32.const 3)))))
+    (if (i32.eq (local.get $b) (i32.const 0xc2))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 5)) (local.get $lim)) (then (return (i32.const 0))))
+        (global.set $sv (i64.extend_i32_s (i32.load offset=1 (local.get $p))))
+        (return (i32.add (local.get $p) (i32.const 5)))))
+    (i32.const 1))
+
+  ;; The number of decimal digits of v.
+  (func $digits (param $v i64) (result i32)
+    (local $k i32)
+    (local.set $k (i32.const 1))
+    (block $d (loop $l
+      (br_if $d (i64.lt_u (local.get $v) (i64.const 10)))
+      (local.set $v (i64.div_u (local.get $v) (i64.const 10)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $l)))
+    (local.get $k))
+
+  ;; The k digits of v at op; returns op + k.
+  (func $putdigits (param $op i32) (param $v i64) (param $k i32) (result i32)
+    (local $q i32)
+    (local.set $q (i32.add (local.get $op) (local.get $k)))
+    (loop $l
+      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+      (i32.store8 (local.get $q) (i32.add (i32.const 0x30) (i32.wrap_i64 (i64.rem_u (local.get $v) (i64.const 10)))))
+      (local.set $v (i64.div_u (local.get $v) (i64.const 10)))
+      (br_if $l (i32.gt_u (local.get $q) (local.get $op))))
+    (i32.add (local.get $op) (local.get $k)))
+
+  ;; "$n\r\n" at op; returns the position after it.
+  (func $head (param $op i32) (param $n i32) (result i32)
+    (i32.store8 (local.get $op) (i32.const 0x24))
+    (local.set $op (call $putdigits (i32.add (local.get $op) (i32.const 1)) (i64.extend_i32_u (local.get $n))
+                                    (call $digits (i64.extend_i32_u (local.get $n)))))
+    (i32.store16 (local.get $op) (i32.const 0x0a0d))
+    (i32.add (local.get $op) (i32.const 2)))
+
+  ;; Text length of the string $rdbstr read: its length, or its integer's decimal text.
+  (func $textlen (result i32)
+    (local $v i64)
+    (if (i32.ge_s (global.get $sa) (i32.const 0)) (then (return (global.get $sn))))
+    (local.set $v (global.get $sv))
+    (if (i64.lt_s (local.get $v) (i64.const 0))
+      (then (return (i32.add (i32.const 1) (call $digits (i64.sub (i64.const 0) (local.get $v)))))))
+    (call $digits (local.get $v)))
+
+  ;; The string $rdbstr read as a bulk string at op (8 bytes of room past
+  ;; its end are written over); returns the position after it.
+  (func $bulk (param $op i32) (result i32)
+    (local $n i32) (local $k i32) (local $src i32) (local $v i64)
+    (local.set $n (call $textlen))
+    (local.set $op (call $head (local.get $op) (local.get $n)))
+    (local.set $src (global.get $sa))
+    (if (i32.ge_s (local.get $src) (i32.const 0))
+      (then
+        (local.set $k (i32.const 0))
+        (block $cd (loop $cp
+          (br_if $cd (i32.ge_u (local.get $k) (local.get $n)))
+          (i64.store (i32.add (local.get $op) (local.get $k)) (i64.load (i32.add (local.get $src) (local.get $k))))
+          (local.set $k (i32.add (local.get $k) (i32.const 8)))
+          (br $cp)))
+        (local.set $op (i32.add (local.get $op) (local.get $n))))
+      (else
+        (local.set $v (global.get $sv))
+        (if (i64.lt_s (local.get $v) (i64.const 0))
+          (then
+            (i32.store8 (local.get $op) (i32.const 0x2d))
+            (local.set $op (i32.add (local.get $op) (i32.const 1)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (local.set $v (i64.sub (i64.const 0) (local.get $v)))))
+        (local.set $op (call $putdigits (local.get $op) (local.get $v) (local.get $n)))))
+    (i32.store16 (local.get $op) (i32.const 0x0a0d))
+    (i32.add (local.get $op) (i32.const 2)))
+
+  ;; A score as a bulk string when it is exactly k/1000 below 1e12 and not
+  ;; -0 (RespWriter.bulkScore's fast path, same text); returns the position
+  ;; after it, or 0 for any other score.
+  (func $score (param $op i32) (param $v f64) (result i32)
+    (local $a f64) (local $k f64) (local $ki i64) (local $whole i64) (local $frac i32)
+    (local $wd i32) (local $fd i32) (local $neg i32)
+    (local.set $a (f64.abs (local.get $v)))
+    (if (i32.eqz (f64.lt (local.get $a) (f64.const 1e12))) (then (return (i32.const 0))))
+    (local.set $neg (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $v)) (i64.const 63))))
+    (if (i32.and (local.get $neg) (f64.eq (local.get $a) (f64.const 0))) (then (return (i32.const 0))))
+    (local.set $k (f64.nearest (f64.mul (local.get $a) (f64.const 1000))))
+    (if (f64.ne (f64.div (local.get $k) (f64.const 1000)) (local.get $a)) (then (return (i32.const 0))))
+    (local.set $ki (i64.trunc_f64_u (local.get $k)))
+    (local.set $whole (i64.div_u (local.get $ki) (i64.const 1000)))
+    (local.set $frac (i32.wrap_i64 (i64.sub (local.get $ki) (i64.mul (local.get $whole) (i64.const 1000)))))
+    (local.set $wd (call $digits (local.get $whole)))
+    (local.set $fd
+      (if (result i32) (i32.eqz (local.get $frac)) (then (i32.const 0))
+        (else (if (result i32) (i32.eqz (i32.rem_u (local.get $frac) (i32.const 100))) (then (i32.const 1))
+          (else (if (result i32) (i32.eqz (i32.rem_u (local.get $frac) (i32.const 10))) (then (i32.const 2))
+            (else (i32.const 3))))))))
+    (local.set $op (call $head (local.get $op)
+      (i32.add (i32.add (local.get $neg) (local.get $wd))
+               (if (result i32) (local.get $fd) (then (i32.add (local.get $fd) (i32.const 1))) (else (i32.const 0))))))
+    (if (local.get $neg) (then (i32.store8 (local.get $op) (i32.const 0x2d)) (local.set $op (i32.add (local.get $op) (i32.const 1)))))
+    (local.set $op (call $putdigits (local.get $op) (local.get $whole) (local.get $wd)))
+    (if (local.get $fd)
+      (then
+        (i32.store8 (local.get $op) (i32.const 0x2e))
+        (i32.store8 offset=1 (local.get $op) (i32.add (i32.const 0x30) (i32.div_u (local.get $frac) (i32.const 100))))
+        (if (i32.gt_u (local.get $fd) (i32.const 1))
+          (then (i32.store8 offset=2 (local.get $op) (i32.add (i32.const 0x30) (i32.rem_u (i32.div_u (local.get $frac) (i32.const 10)) (i32.const 10))))))
+        (if (i32.gt_u (local.get $fd) (i32.const 2))
+          (then (i32.store8 offset=3 (local.get $op) (i32.add (i32.const 0x30) (i32.rem_u (local.get $frac) (i32.const 10))))))
+        (local.set $op (i32.add (local.get $op) (i32.add (local.get $fd) (i32.const 1))))))
+    (i32.store16 (local.get $op) (i32.const 0x0a0d))
+    (i32.add (local.get $op) (i32.const 2)))
+
+  ;; One listpack element at p (format.md 7.2), its data before end: sets
+  ;; $sa/$sn/$sv as $rdbstr does and returns the position after its data
+  ;; (its backlen is next), or 0 when it runs past end or its encoding byte is
+  ;; invalid. The checks of listpack.ts walkListpack, in its order.
+  (func $lpdata (param $p i32) (param $end i32) (result i32)
+    (local $b i32) (local $n i32) (local $x i32)
+    (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const 0))))
+    (local.set $b (i32.load8_u (local.get $p)))
+    (global.set $sa (i32.const -1))
+    (if (i32.lt_u (local.get $b) (i32.const 0x80))
+      (then (global.set $sv (i64.extend_i32_u (local.get $b))) (return (i32.add (local.get $p) (i32.const 1)))))
+    (if (i32.lt_u (local.get $b) (i32.const 0xc0))
+      (then
+        (local.set $n (i32.and (local.get $b) (i32.const 0x3f)))
+        (if (i32.gt_u (i32.add (local.get $n) (i32.const 1)) (i32.sub (local.get $end) (local.get $p))) (then (return (i32.const 0))))
+        (global.set $sa (i32.add (local.get $p) (i32.const 1)))
+        (global.set $sn (local.get $n))
+        (return (i32.add (i32.add (local.get $p) (i32.const 1)) (local.get $n)))))
+    (if (i32.lt_u (local.get $b) (i32.const 0xe0))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 2)) (local.get $end)) (then (return (i32.const 0))))
+        (local.set $x (i32.or (i32.shl (i32.and (local.get $b) (i32.const 0x1f)) (i32.const 8)) (i32.load8_u offset=1 (local.get $p))))
+        (if (i32.ge_u (local.get $x) (i32.const 4096)) (then (local.set $x (i32.sub (local.get $x) (i32.const 8192)))))
+        (global.set $sv (i64.extend_i32_s (local.get $x)))
+        (return (i32.add (local.get $p) (i32.const 2)))))
+    (if (i32.lt_u (local.get $b) (i32.const 0xf0))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 2)) (local.get $end)) (then (return (i32.const 0))))
+        (local.set $n (i32.or (i32.shl (i32.and (local.get $b) (i32.const 0x0f)) (i32.const 8)) (i32.load8_u offset=1 (local.get $p))))
+        (if (i32.gt_u (i32.add (local.get $n) (i32.const 2)) (i32.sub (local.get $end) (local.get $p))) (then (return (i32.const 0))))
+        (global.set $sa (i32.add (local.get $p) (i32.const 2)))
+        (global.set $sn (local.get $n))
+        (return (i32.add (i32.add (local.get $p) (i32.const 2)) (local.get $n)))))
+    (if (i32.eq (local.get $b) (i32.const 0xf0))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 5)) (local.get $end)) (then (return (i32.const 0))))
+        (local.set $n (i32.load offset=1 (local.get $p)))
+        (if (i32.gt_u (local.get $n) (i32.sub (i32.sub (local.get $end) (local.get $p)) (i32.const 5))) (then (return (i32.const 0))))
+        (global.set $sa (i32.add (local.get $p) (i32.const 5)))
+        (global.set $sn (local.get $n))
+        (return (i32.add (i32.add (local.get $p) (i32.const 5)) (local.get $n)))))
+    (if (i32.eq (local.get $b) (i32.const 0xf1))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 3)) (local.get $end)) (then (return (i32.const 0))))
+        (global.set $sv (i64.extend_i32_s (i32.load16_s offset=1 (local.get $p))))
+        (return (i32.add (local.get $p) (i32.const 3)))))
+    (if (i32.eq (local.get $b) (i32.const 0xf2))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $end)) (then (return (i32.const 0))))
+        (global.set $sv (i64.extend_i32_s (i32.shr_s (i32.load (local.get $p)) (i32.const 8))))
+        (return (i32.add (local.get $p) (i32.const 4)))))
+    (if (i32.eq (local.get $b) (i32.const 0xf3))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 5)) (local.get $end)) (then (return (i32.const 0))))
+        (global.set $sv (i64.extend_i32_s (i32.load offset=1 (local.get $p))))
+        (return (i32.add (local.get $p) (i32.const 5)))))
+    (if (i32.eq (local.get $b) (i32.const 0xf4))
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 9)) (local.get $end)) (then (return (i32.const 0))))
+        (global.set $sv (i64.load offset=1 (local.get $p)))
+        (return (i32.add (local.get $p) (i32.const 9)))))
+    (i32.const 0))
+
+  ;; Bytes the backlen of an element of l bytes takes (listpack.ts backlenSize).
+  (func $backlenSize (param $l i32) (result i32)
+    (if (i32.le_u (local.get $l) (i32.const 127)) (then (return (i32.const 1))))
+    (if (i32.lt_u (local.get $l) (i32.const 16383)) (then (return (i32.const 2))))
+    (if (i32.lt_u (local.get $l) (i32.const 2097151)) (then (return (i32.const 3))))
+    (if (i32.lt_u (local.get $l) (i32.const 268435455)) (then (return (i32.const 4))))
+    (i32.const 5))
+
+  ;; Checks the listpack of n bytes at p as listpack.ts walkListpack does
+  ;; (every check it makes: header, terminator, each element's encoding,
+  ;; bounds and backlen, the count), and that no element's RESP would be
+  ;; over outMax bytes. Returns its number of elements, or -1 when any check
+  ;; fails (walkListpack then finds which).
+  (func (export "lpcheck") (param $p i32) (param $n i32) (param $outMax i32) (result i32)
+    (local $end i32) (local $q i32) (local $l i32) (local $bl i32) (local $k i32) (local $c i32)
+    (local $back i32) (local $found i32) (local $count i32)
+    (if (i32.lt_u (local.get $n) (i32.const 7)) (then (return (i32.const -1))))
+    (if (i32.ne (i32.load (local.get $p)) (local.get $n)) (then (return (i32.const -1))))
+    (local.set $count (i32.load16_u offset=4 (local.get $p)))
+    (local.set $end (i32.sub (i32.add (local.get $p) (local.get $n)) (i32.const 1)))
+    (if (i32.ne (i32.load8_u (local.get $end)) (i32.const 0xff)) (then (return (i32.const -1))))
+    (local.set $p (i32.add (local.get $p) (i32.const 6)))
+    (block $done (loop $el
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $q (call $lpdata (local.get $p) (local.get $end)))
+      (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+      (if (i32.gt_u (i32.add (call $textlen) (i32.const 64)) (local.get $outMax)) (then (return (i32.const -1))))
+      (local.set $l (i32.sub (local.get $q) (local.get $p)))
+      (local.set $bl (call $backlenSize (local.get $l)))
+      (if (i32.gt_u (local.get $bl) (i32.sub (local.get $end) (local.get $q))) (then (return (i32.const -1))))
+      (local.set $back (i32.const 0))
+      (local.set $k (i32.const 0))
+      (loop $b
+        (local.set $c (i32.load8_u (i32.add (local.get $q) (local.get $k))))
+        ;; the first byte has its high bit clear, the others set
+        (if (i32.ne (i32.eqz (local.get $k)) (i32.eqz (i32.and (local.get $c) (i32.const 0x80)))) (then (return (i32.const -1))))
+        (local.set $back (i32.add (i32.mul (local.get $back) (i32.const 128)) (i32.and (local.get $c) (i32.const 0x7f))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $b (i32.lt_u (local.get $k) (local.get $bl))))
+      (if (i32.ne (local.get $back) (local.get $l)) (then (return (i32.const -1))))
+      (local.set $p (i32.add (local.get $q) (local.get $bl)))
+      (local.set $found (i32.add (local.get $found) (i32.const 1)))
+      (br $el)))
+    (if (i32.ne (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+    (if (i32.and (i32.ne (local.get $count) (i32.const 0xffff)) (i32.ne (local.get $count) (local.get $found))) (then (return (i32.const -1))))
+    (local.get $found))
+
+  ;; The element at p of a listpack lpcheck accepted, before end, as $rdbstr:
+  ;; returns the position after its backlen (0 past end).
+  (func $lpstr (param $p i32) (param $end i32) (result i32)
+    (local $q i32)
+    (local.set $q (call $lpdata (local.get $p) (local.get $end)))
+    (if (i32.eqz (local.get $q)) (then (return (i32.const 0))))
+    (i32.add (local.get $q) (call $backlenSize (i32.sub (local.get $q) (local.get $p)))))
+
+  ;; Units of RDB strings in [p, lim) to RESP bulk strings at out, at most
+  ;; max units: shape 1 one string (list/set member), 2 two (hash field and
+  ;; value), 3 a string and a little-endian binary score (written score
+  ;; first); shapes 4 and 5 as 1 and 2, of listpack elements (of a listpack
+  ;; lpcheck accepted, lim its terminator). A unit's output must fit below outEnd (8 bytes of room after it
+  ;; are written over). Stops with 0 after max units, 1 at a unit not whole
+  ;; before lim, 2 after the unit that fills the batch (countRoom units, or
+  ;; sizeRoom bytes counted: strings' text lengths, plus 24 a sorted-set
+  ;; member), 3 at a unit whose output might not fit, 4 at a unit of another
+  ;; kind (LZF, a 64-bit length, a score off the fast path). Results at 32776.
+  (func (export "run") (param $p i32) (param $lim i32) (param $max i32) (param $shape i32)
+      (param $out i32) (param $outEnd i32) (param $countRoom i32) (param $sizeRoom i32) (result i32)
+    (local $q i32) (local $q2 i32) (local $taken i32) (local $size i32) (local $reason i32)
+    (local $a1 i32) (local $n1 i32) (local $v1 i64) (local $len1 i32) (local $len2 i32) (local $f f64)
+    (local $o i32) (local $a2 i32) (local $n2 i32) (local $v2 i64) (local $lp i32) (local $pairs i32)
+    (local.set $lp (i32.ge_u (local.get $shape) (i32.const 4)))
+    (local.set $pairs (i32.or (i32.eq (local.get $shape) (i32.const 2)) (i32.eq (local.get $shape) (i32.const 5))))
+    (block $stop (loop $unit
+      (local.set $reason (i32.const 0))
+      (br_if $stop (i32.ge_u (local.get $taken) (local.get $max)))
+      (local.set $reason (i32.const 1))
+      (local.set $q (if (result i32) (local.get $lp) (then (call $lpstr (local.get $p) (local.get $lim)))
+                                                     (else (call $rdbstr (local.get $p) (local.get $lim)))))
+      (br_if $stop (i32.eqz (local.get $q)))
+      (local.set $reason (i32.const 4))
+      (br_if $stop (i32.eq (local.get $q) (i32.const 1)))
+      (local.set $len1 (call $textlen))
+      (local.set $len2 (i32.const 0))
+      (if (local.get $pairs)
+        (then
+          (local.set $a1 (global.get $sa)) (local.set $n1 (global.get $sn)) (local.set $v1 (global.get $sv))
+          (local.set $reason (i32.const 1))
+          (local.set $q2 (if (result i32) (local.get $lp) (then (call $lpstr (local.get $q) (local.get $lim)))
+                                                          (else (call $rdbstr (local.get $q) (local.get $lim)))))
+          (br_if $stop (i32.eqz (local.get $q2)))
+          (local.set $reason (i32.const 4))
+          (br_if $stop (i32.eq (local.get $q2) (i32.const 1)))
+          (local.set $len2 (call $textlen)))
+        (else (if (i32.eq (local.get $shape) (i32.const 3))
+          (then
+            (local.set $reason (i32.const 1))
+            (br_if $stop (i32.gt_u (i32.add (local.get $q) (i32.const 8)) (local.get $lim)))
+            (local.set $f (f64.load (local.get $q)))
+            (local.set $q2 (i32.add (local.get $q) (i32.const 8))))
+          (else (local.set $q2 (local.get $q))))))
+      (local.set $reason (i32.const 3))
+      (br_if $stop (i32.gt_u (i32.add (i32.add (local.get $len1) (local.get $len2)) (i32.const 64))
+                             (i32.sub (local.get $outEnd) (local.get $out))))
+      (if (i32.eq (local.get $shape) (i32.const 3))
+        (then
+          (local.set $o (call $score (local.get $out) (local.get $f)))
+          (local.set $reason (i32.const 4))
+          (br_if $stop (i32.eqz (local.get $o)))
+          (local.set $out (call $bulk (local.get $o)))
+          (local.set $size (i32.add (local.get $size) (i32.const 24))))
+        (else (if (local.get $pairs)
+          (then
+            ;; the field, read first, then the value
+            (local.set $a2 (global.get $sa)) (local.set $n2 (global.get $sn)) (local.set $v2 (global.get $sv))
+            (global.set $sa (local.get $a1)) (global.set $sn (local.get $n1)) (global.set $sv (local.get $v1))
+            (local.set $out (call $bulk (local.get $out)))
+            (global.set $sa (local.get $a2)) (global.set $sn (local.get $n2)) (global.set $sv (local.get $v2))
+            (local.set $out (call $bulk (local.get $out))))
+          (else (local.set $out (call $bulk (local.get $out)))))))
+      (local.set $size (i32.add (local.get $size) (i32.add (local.get $len1) (local.get $len2))))
+      (local.set $taken (i32.add (local.get $taken) (i32.const 1)))
+      (local.set $p (local.get $q2))
+      (local.set $reason (i32.const 2))
+      (br_if $stop (i32.ge_u (local.get $taken) (local.get $countRoom)))
+      (br_if $stop (i32.ge_u (local.get $size) (local.get $sizeRoom)))
+      (br $unit)))
+    (i32.store (i32.const 32776) (local.get $p))
+    (i32.store (i32.const 32780) (local.get $out))
+    (i32.store (i32.const 32784) (local.get $taken))
+    (i32.store (i32.const 32788) (local.get $size))
+    (local.get $reason))
 )

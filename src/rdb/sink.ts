@@ -47,6 +47,24 @@ export interface ValueSink extends ElementReceiver {
    */
   readonly rawOnly?: boolean;
   begin(info: KeyInfo): void;
+  /**
+   * Optional: takes up to `max` whole units of the value straight from the
+   * input — `buf[p, lim)`, at input offset `at`, as RDB strings: shape 1 a
+   * list or set member, 2 a hash field and value, 3 a sorted-set member and
+   * an 8-byte binary score — the same as through `str`/`score`, and returns
+   * the position after the units it took, their number in `runTaken`. It
+   * may take fewer, or none; the decoder reads the rest.
+   */
+  run?(buf: Uint8Array, p: number, lim: number, at: number, max: number, shape: 1 | 2 | 3): number;
+  /** The number of units the last `run` took. */
+  readonly runTaken?: number;
+  /**
+   * Optional: takes all the elements of a listpack blob (list or set
+   * members, or with `pairs` hash fields and values), the same as through
+   * `str`/`int`, once it has checked the blob as walkListpack does; returns
+   * their number, or -1 to leave the blob to the decoder (which walks it).
+   */
+  listpack?(blob: Uint8Array, pairs: boolean): number;
   /** The score of the sorted-set member just given. */
   score(v: number): void;
   /**

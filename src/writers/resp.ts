@@ -13,6 +13,7 @@ import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyInfo, K
 import type { ValueSink } from '../rdb/sink.js';
 import { dumpPayload, keepsEncoding, valueBytes } from '../rdb/encoder.js';
 import { sinkGivesRaw } from '../rdb/decoder.js';
+import { respKernel, RUN_IN, RUN_IN_BYTES, RUN_OUT, RUN_OUT_BYTES, type RespKernel } from '../rdb/kernels.js';
 import { ChunkedOutput, digitCount, putDigits } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
 
@@ -116,6 +117,11 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private memberStart = 0;
   private memberEnd = 0;
   private memberInt = 0;
+  /** Units taken by the last `run`. */
+  runTaken = 0;
+  /** The input offsets [mirrorLo, mirrorHi) of the value being written are copied to the kernel's memory at RUN_IN. */
+  private mirrorLo = 0;
+  private mirrorHi = 0;
 
   constructor(options: RespOptions = {}) {
     super();
@@ -264,6 +270,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.startKey(info.db, info.key);
     this.sinkKey = info.key;
     this.half = false;
+    this.mirrorLo = this.mirrorHi = 0;
     const t = info.dataType;
     if (t === 'string') {
       this.sinkKind = K_STRING;
@@ -321,6 +328,120 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.openBatch();
     this.batchSize += this.intArg(v);
     this.elementDone();
+  }
+
+  /**
+   * ValueSink: up to `max` units of a list, set, hash or sorted set (shape 1:
+   * a member, 2: a field and its value, 3: a member and a binary score) as
+   * stored in `buf[p, lim)`, the RDB strings at input offset `at` — written
+   * by the WebAssembly kernel, with the same bytes and batches as through
+   * `str` and `score`. Takes whole units while they are of the kinds it
+   * knows; returns the position after them, their number in `runTaken`.
+   */
+  run(buf: Uint8Array, p: number, lim: number, at: number, max: number, shape: 1 | 2 | 3): number {
+    this.runTaken = 0;
+    const k = this.kernelFor(shape === 3 ? K_ZSET : shape === 2 ? K_HASH : K_LIST);
+    if (k === null) return p;
+    let taken = 0;
+    let want = 4096 + max * 48;
+    const limAt = at + lim - p;
+    while (taken < max) {
+      // The kernel reads a copy of the input in its memory, made per value ahead of what it needs.
+      if (at < this.mirrorLo || at >= this.mirrorHi) this.mirror(k, buf, p, lim, at, want);
+      const base = RUN_IN - this.mirrorLo;
+      const end = this.mirrorHi;
+      const reason = this.kernelStep(k, base + at, base + end, max - taken, shape);
+      const t = this.stepTaken;
+      const q = k.results[0]! - base;
+      taken += t;
+      p += q - at;
+      at = q;
+      if (reason === 2 || (reason === 3 && t > 0)) continue;
+      if (reason === 1 && end < limAt && (this.mirrorLo !== at || end - at < Math.min(RUN_IN_BYTES, limAt - at))) {
+        // The unit may run past the copy: copy again from it, more this time.
+        want *= 4;
+        this.mirrorHi = 0;
+        continue;
+      }
+      break; // all taken, or a unit the kernel leaves to the decoder
+    }
+    this.runTaken = taken;
+    return p;
+  }
+
+  /**
+   * ValueSink: the elements of a listpack (members, or with `pairs` hash
+   * fields and values) written by the kernel once it has checked the whole
+   * listpack as walkListpack would. Returns their number, or -1 to have the
+   * decoder walk it (a damaged listpack, one too large, an odd hash).
+   */
+  listpack(blob: Uint8Array, pairs: boolean): number {
+    const k = this.kernelFor(pairs ? K_HASH : K_LIST);
+    if (k === null || blob.length > RUN_IN_BYTES) return -1;
+    k.mem.set(blob, RUN_IN);
+    this.mirrorLo = this.mirrorHi = 0;
+    const count = k.lpcheck(RUN_IN, blob.length, RUN_OUT_BYTES - 64);
+    if (count <= 0 || (pairs && count % 2 !== 0)) return count === 0 ? 0 : -1;
+    const units = pairs ? count / 2 : count;
+    const lim = RUN_IN + blob.length - 1;
+    let p = RUN_IN + 6;
+    for (let taken = 0; taken < units; ) {
+      const reason = this.kernelStep(k, p, lim, units - taken, pairs ? 5 : 4);
+      taken += this.stepTaken;
+      p = k.results[0]!;
+      if (reason !== 2 && reason !== 3 && taken < units) {
+        throw new RdbkitError('OUTPUT', `internal: the RESP kernel stopped (${reason}) in a listpack it checked`, { key: this.sinkKey });
+      }
+    }
+    return count;
+  }
+
+  /** The RESP kernel when the value being written is of `kind` and at a unit's start; else null. */
+  private kernelFor(kind: number): RespKernel | null {
+    if (this.sinkKind !== kind || this.memberBuf !== null || this.half) return null;
+    return respKernel();
+  }
+
+  /** Units taken by the last `kernelStep`. */
+  private stepTaken = 0;
+
+  /**
+   * One call of the kernel's `run` on its memory [p, lim), the batch opened
+   * first and closed when the kernel fills it; its output is appended.
+   * Returns the kernel's reason for stopping.
+   */
+  private kernelStep(k: RespKernel, p: number, lim: number, max: number, shape: number): number {
+    const wasOpen = this.batchAt >= 0;
+    this.openBatch();
+    const reason = k.run(p, lim, max, shape, RUN_OUT, RUN_OUT + RUN_OUT_BYTES - 16,
+      this.batchElements - this.batchCount, Math.min(0x7fffffff, this.batchBytes - this.batchSize));
+    const r = k.results;
+    const t = r[2]!;
+    const n = r[1]! - RUN_OUT;
+    if (t === 0 && !wasOpen) {
+      // Nothing taken: no batch either (the decoder's next element opens it).
+      this.pos = this.batchAt;
+      this.batchAt = -1;
+    }
+    if (n > 0) {
+      this.ensure(n);
+      this.buf.set(k.mem.subarray(RUN_OUT, RUN_OUT + n), this.pos);
+      this.pos += n;
+    }
+    this.stepTaken = t;
+    this.batchCount += t;
+    this.batchSize += r[3]!;
+    this.batchArgs += shape === 1 || shape === 4 ? t : 2 * t;
+    if (reason === 2) this.closeBatch();
+    return reason;
+  }
+
+  /** Copies input from offset `at` (`buf[p]`) for the kernel: up to `want` bytes, as many as `buf` has. */
+  private mirror(k: RespKernel, buf: Uint8Array, p: number, lim: number, at: number, want: number): void {
+    const n = Math.min(lim - p, want, RUN_IN_BYTES);
+    k.mem.set(buf.subarray(p, p + n), RUN_IN);
+    this.mirrorLo = at;
+    this.mirrorHi = at + n;
   }
 
   /** ValueSink: the score of the member just given. */
