@@ -14,6 +14,7 @@ import { RespWriter, type RespOptions } from '../../src/writers/resp.js';
 import { RdbDecoder, sinkTakes } from '../../src/rdb/decoder.js';
 import { InfoCollector } from '../../src/writers/info.js';
 import { RdbkitError } from '../../src/errors.js';
+import { resetKernels } from '../../src/rdb/kernels.js';
 import { listCorpusFiles, repoRoot } from '../helpers/corpus.js';
 import { bytewise, random, whole, writeThrough } from '../helpers/pieces.js';
 
@@ -62,13 +63,28 @@ const OPTIONS: Array<[string, RespOptions]> = [
 ];
 
 describe('RespWriter as the decoder sink writes what the event path writes', () => {
-  const fixtures = ['encodings-7.0', 'lfu-7.0', 'lru-7.0', 'nochecksum-7.0', 'nocompress-7.0', 'sample'];
+  const fixtures = ['encodings-7.0', 'lfu-7.0', 'lru-7.0', 'nochecksum-7.0', 'nocompress-7.0', 'sample', 'valkey-8.0'];
   for (const name of fixtures) {
     for (const [what, o] of OPTIONS) {
       it(`fixtures/${name}.rdb, ${what}: whole, byte by byte, random splits`, () => {
         const bytes = new Uint8Array(readFileSync(path.join(repoRoot, 'fixtures', `${name}.rdb`)));
         const n = expectSame(bytes, o, [() => whole(bytes), () => bytewise(bytes), () => random(bytes, 7), () => random(bytes, 99)]);
         expect(n).toBeGreaterThan(0);
+      });
+    }
+  }
+
+  // Without WebAssembly the sink path is all JavaScript (no RESP kernel): the same bytes.
+  for (const name of fixtures) {
+    for (const [what, o] of OPTIONS.slice(0, 3)) {
+      it(`fixtures/${name}.rdb, ${what}, without WebAssembly: whole and random splits`, () => {
+        const bytes = new Uint8Array(readFileSync(path.join(repoRoot, 'fixtures', `${name}.rdb`)));
+        resetKernels(true);
+        try {
+          expect(expectSame(bytes, o, [() => whole(bytes), () => random(bytes, 7)])).toBeGreaterThan(0);
+        } finally {
+          resetKernels();
+        }
       });
     }
   }

@@ -1,0 +1,312 @@
+/**
+ * The WebAssembly RESP kernel of `rdbkit resp` (kernels.wat `run` and
+ * `lpcheck`, used by RespWriter's `run` and `listpack`) against the
+ * JavaScript paths it stands in for. Inputs are built here byte by byte:
+ * listpacks with every element encoding, and RDB files whose lists, sets,
+ * hashes and sorted sets mix every RDB string encoding (6/14/32-bit lengths,
+ * 8/16/32-bit integers, LZF) and all kinds of binary scores. The kernel must
+ * accept exactly the listpacks walkListpack accepts, and the writer must give
+ * the same bytes and the same errors with the kernel, without it, and through
+ * the event path, however the input is cut and the batches are bounded.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { RespWriter, type RespOptions } from '../../src/writers/resp.js';
+import { walkListpack } from '../../src/rdb/encodings/listpack.js';
+import { lzfCompress } from '../../src/rdb/lzf.js';
+import { resetKernels, respKernel, RUN_IN } from '../../src/rdb/kernels.js';
+import { RdbkitError } from '../../src/errors.js';
+import type { KeyInfo } from '../../src/events.js';
+import { random, whole, writeThrough } from '../helpers/pieces.js';
+
+afterEach(() => resetKernels());
+
+// ------------------------------------------------------------ listpacks
+
+type El = { s: Buffer } | { i: bigint };
+
+function backlen(l: number): Buffer {
+  const bl = l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+  const out = Buffer.alloc(bl);
+  for (let k = bl - 1; k >= 0; k--) {
+    out[k] = (l & 0x7f) | (k === 0 ? 0 : 0x80);
+    l = Math.floor(l / 128);
+  }
+  return out;
+}
+
+/** One listpack element (format.md 7.2), in the smallest encoding or the one `wide` picks. */
+function lpElement(e: El, wide: boolean): Buffer {
+  let enc: Buffer;
+  if ('s' in e) {
+    const n = e.s.length;
+    if (n < 64 && !wide) enc = Buffer.concat([Buffer.from([0x80 | n]), e.s]);
+    else if (n < 4096 && !(wide && n < 64)) enc = Buffer.concat([Buffer.from([0xe0 | (n >> 8), n & 0xff]), e.s]);
+    else {
+      const h = Buffer.alloc(5);
+      h[0] = 0xf0;
+      h.writeUInt32LE(n, 1);
+      enc = Buffer.concat([h, e.s]);
+    }
+  } else {
+    const v = e.i;
+    if (v >= 0n && v <= 127n && !wide) enc = Buffer.from([Number(v)]);
+    else if (v >= -4096n && v < 4096n && !wide) {
+      const x = Number(v) & 0x1fff;
+      enc = Buffer.from([0xc0 | (x >> 8), x & 0xff]);
+    } else if (v >= -32768n && v < 32768n && !wide) {
+      enc = Buffer.alloc(3);
+      enc[0] = 0xf1;
+      enc.writeInt16LE(Number(v), 1);
+    } else if (v >= -(1n << 23n) && v < 1n << 23n) {
+      enc = Buffer.alloc(4);
+      enc[0] = 0xf2;
+      enc.writeIntLE(Number(v), 1, 3);
+    } else if (v >= -(1n << 31n) && v < 1n << 31n) {
+      enc = Buffer.alloc(5);
+      enc[0] = 0xf3;
+      enc.writeInt32LE(Number(v), 1);
+    } else {
+      enc = Buffer.alloc(9);
+      enc[0] = 0xf4;
+      enc.writeBigInt64LE(v, 1);
+    }
+  }
+  return Buffer.concat([enc, backlen(enc.length)]);
+}
+
+function listpack(els: El[], wide: boolean[]): Buffer {
+  const body = Buffer.concat(els.map((e, i) => lpElement(e, wide[i % wide.length]!)));
+  const head = Buffer.alloc(6);
+  head.writeUInt32LE(6 + body.length + 1, 0);
+  head.writeUInt16LE(Math.min(els.length, 0xffff), 4);
+  return Buffer.concat([head, body, Buffer.from([0xff])]);
+}
+
+const element: fc.Arbitrary<El> = fc.oneof(
+  fc.uint8Array({ maxLength: 80 }).map((b) => ({ s: Buffer.from(b) })),
+  fc.uint8Array({ minLength: 4000, maxLength: 5000 }).map((b) => ({ s: Buffer.from(b) })),
+  fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map((i) => ({ i })),
+  fc.integer({ min: -70000, max: 70000 }).map((i) => ({ i: BigInt(i) })),
+);
+
+/** A listpack, perhaps damaged: one byte changed, cut short or grown, or its count changed. */
+const maybeDamaged = fc.tuple(fc.array(element, { maxLength: 40 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }), fc.nat(), fc.nat(255), fc.integer({ min: 0, max: 5 })).map(([els, wide, at, byte, how]) => {
+  const lp = listpack(els, wide);
+  if (how === 1) lp[at % lp.length] = byte;
+  else if (how === 2) return lp.subarray(0, at % lp.length);
+  else if (how === 3) return Buffer.concat([lp, Buffer.from([byte])]);
+  else if (how === 4 && lp.length > 5) lp[4] = byte;
+  return lp;
+});
+
+const LIST_INFO: KeyInfo = { db: 0, key: Buffer.from('k'), expireAt: null, lruIdle: null, lfuFreq: null, rdbType: 18, encoding: 'quicklist2', dataType: 'list' } as KeyInfo;
+const HASH_INFO: KeyInfo = { ...LIST_INFO, rdbType: 16, encoding: 'listpack', dataType: 'hash' } as KeyInfo;
+
+/** RESP of one value whose elements are those of `lp`: through the kernel (`listpack`) or walkListpack; or the error. */
+function lpResp(lp: Uint8Array, pairs: boolean, kernel: boolean, o: RespOptions): string {
+  const w = new RespWriter(o);
+  const info = pairs ? HASH_INFO : LIST_INFO;
+  w.begin(info);
+  try {
+    const n = kernel ? w.listpack(lp, pairs) : -1;
+    if (kernel && n < 0) return 'declined';
+    if (!kernel) walkListpack(lp, 0, w);
+  } catch (e) {
+    if (e instanceof RdbkitError) return `${e.code} ${e.offset}`;
+    throw e;
+  }
+  w.done(info);
+  w.end();
+  return Buffer.concat(w.take()).toString('latin1');
+}
+
+describe('RESP kernel: listpacks', () => {
+  it('lpcheck accepts exactly the listpacks walkListpack accepts, with the same count', () => {
+    const k = respKernel()!;
+    expect(k).not.toBeNull();
+    let accepted = 0;
+    fc.assert(
+      fc.property(maybeDamaged, (lp) => {
+        let want: number;
+        try {
+          want = walkListpack(lp, 0, { str() {}, int() {} });
+        } catch (e) {
+          if (!(e instanceof RdbkitError)) throw e;
+          want = -1;
+        }
+        k.mem.set(lp, RUN_IN);
+        expect(k.lpcheck(RUN_IN, lp.length, 1 << 30)).toBe(want);
+        if (want >= 0) accepted++;
+      }),
+      { numRuns: 4000 },
+    );
+    expect(accepted).toBeGreaterThan(500);
+  });
+
+  it('writes the elements as walkListpack hands them to the writer, in batches cut by count or size', () => {
+    fc.assert(
+      fc.property(
+        fc.array(element, { maxLength: 60 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        fc.record({ batchElements: fc.integer({ min: 1, max: 20 }), batchBytes: fc.integer({ min: 1, max: 3000 }) }, { requiredKeys: [] }),
+        (els, wide, pairs, o) => {
+          if (pairs && els.length % 2 !== 0) els = els.slice(1);
+          const lp = listpack(els, wide);
+          const want = lpResp(lp, pairs, false, o);
+          expect(lpResp(lp, pairs, true, o)).toBe(want);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('leaves damaged and odd-count hash listpacks to the decoder', () => {
+    const lp = listpack([{ s: Buffer.from('a') }, { i: 5n }, { s: Buffer.from('c') }], [false]);
+    expect(lpResp(lp, true, true, {})).toBe('declined');
+    expect(lpResp(lp.subarray(0, lp.length - 1), false, true, {})).toBe('declined');
+    expect(lpResp(lp, false, true, {})).toBe(lpResp(lp, false, false, {}));
+  });
+});
+
+// ------------------------------------------------------------ RDB string runs
+
+type Str = { bytes: Buffer; enc: 'short' | '14' | '32' | 'int' | 'lzf' };
+
+function rdbLen(n: number, enc: Str['enc']): Buffer {
+  if (enc === '32' || n >= 16384) return Buffer.from([0x80, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+  if (enc === '14' || n >= 64) return Buffer.from([0x40 | (n >> 8), n & 0xff]);
+  return Buffer.from([n]);
+}
+
+/** An RDB string in the encoding asked for, where it can have it (else plain). */
+function rdbStr(s: Str): Buffer {
+  const text = s.bytes.toString('latin1');
+  if (s.enc === 'int' && /^-?[1-9][0-9]*$|^0$/.test(text)) {
+    const v = Number(text);
+    if (v >= -128 && v <= 127) return Buffer.from([0xc0, v & 0xff]);
+    if (v >= -32768 && v <= 32767) {
+      const b = Buffer.from([0xc1, 0, 0]);
+      b.writeInt16LE(v, 1);
+      return b;
+    }
+    if (v >= -(2 ** 31) && v < 2 ** 31) {
+      const b = Buffer.from([0xc2, 0, 0, 0, 0]);
+      b.writeInt32LE(v, 1);
+      return b;
+    }
+  }
+  if (s.enc === 'lzf' && s.bytes.length > 4) {
+    const c = lzfCompress(s.bytes);
+    if (c !== null) return Buffer.concat([Buffer.from([0xc3]), rdbLen(c.length, 'short'), rdbLen(s.bytes.length, 'short'), c]);
+  }
+  return Buffer.concat([rdbLen(s.bytes.length, s.enc), s.bytes]);
+}
+
+const rdbString: fc.Arbitrary<Str> = fc.record({
+  bytes: fc.oneof(
+    fc.uint8Array({ maxLength: 70 }).map((b) => Buffer.from(b)),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((v) => Buffer.from(String(v))),
+    fc.constantFrom('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbb', '0', '-0', '007').map((s) => Buffer.from(s)),
+    fc.uint8Array({ minLength: 300, maxLength: 3000 }).map((b) => Buffer.from(b)),
+  ),
+  enc: fc.constantFrom('short', 'short', '14', '32', 'int', 'int', 'lzf'),
+});
+
+const score = fc.oneof(fc.double(), fc.integer({ min: -1e15, max: 1e15 }).map((k) => k / 1000), fc.constantFrom(0, -0, 0.5, 1e12, 1e12 - 0.001, Infinity, -Infinity, NaN));
+
+/** A REDIS0009 file (checksum 0: not checked) with one key of each collection type whose elements are `els`. */
+function rdbFile(els: Str[], scores: number[]): Buffer {
+  const parts: Buffer[] = [Buffer.from('REDIS0009'), Buffer.from([0xfe, 0])];
+  const key = (type: number, name: string): void => {
+    parts.push(Buffer.from([type]), rdbStr({ bytes: Buffer.from(name), enc: 'short' }));
+  };
+  const n = els.length;
+  if (n > 0) {
+    for (const [type, name] of [[1, 'list'], [2, 'set']] as const) {
+      key(type, name);
+      parts.push(rdbLen(n, 'short'), ...els.map(rdbStr));
+    }
+    key(5, 'zset');
+    parts.push(rdbLen(n, 'short'));
+    els.forEach((e, i) => {
+      const f = Buffer.alloc(8);
+      f.writeDoubleLE(scores[i % scores.length]!, 0);
+      parts.push(rdbStr(e), f);
+    });
+  }
+  if (n >= 2) {
+    key(4, 'hash');
+    const pairs = n >> 1;
+    parts.push(rdbLen(pairs, 'short'), ...els.slice(0, 2 * pairs).map(rdbStr));
+  }
+  parts.push(Buffer.from([0xff]), Buffer.alloc(8));
+  return Buffer.concat(parts);
+}
+
+function respOf(pieces: Iterable<Uint8Array>, o: RespOptions, sink: boolean, kernel: boolean): string {
+  resetKernels(!kernel);
+  try {
+    const w = new RespWriter(o);
+    return writeThrough(pieces, w, { sink: sink ? w : null }).toString('latin1');
+  } catch (e) {
+    if (e instanceof RdbkitError) return `${e.code} ${e.offset}`;
+    throw e;
+  } finally {
+    resetKernels();
+  }
+}
+
+describe('RESP kernel: runs of RDB strings', () => {
+  it('hashtable lists, sets and hashes and skiplist sorted sets: the bytes of the JS sink path and the event path, at any split', () => {
+    let units = 0;
+    const run = RespWriter.prototype.run;
+    RespWriter.prototype.run = function (this: RespWriter, ...a: Parameters<typeof run>): number {
+      const p = run.apply(this, a);
+      units += this.runTaken;
+      return p;
+    };
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(rdbString, { maxLength: 50 }),
+          fc.array(score, { minLength: 1, maxLength: 8 }),
+          fc.record({ batchElements: fc.integer({ min: 1, max: 12 }), batchBytes: fc.integer({ min: 1, max: 4000 }) }, { requiredKeys: [] }),
+          fc.integer({ min: 1, max: 1 << 30 }),
+          (els, scores, o, seed) => {
+            const file = rdbFile(els, scores);
+            const want = respOf(whole(file), o, false, false);
+            expect(respOf(whole(file), o, true, true)).toBe(want);
+            expect(respOf(random(file, seed), o, true, true)).toBe(want);
+            expect(respOf(random(file, seed), o, true, false)).toBe(want);
+          },
+        ),
+        { numRuns: 600 },
+      );
+    } finally {
+      RespWriter.prototype.run = run;
+    }
+    // The kernel did the work: most units went through it.
+    expect(units).toBeGreaterThan(10000);
+  });
+
+  it('a truncated or damaged file gives the same error with the kernel as without', () => {
+    const els: Str[] = [];
+    for (let i = 0; i < 40; i++) els.push({ bytes: Buffer.from(i % 3 === 0 ? String(i * 977) : `element-${i}`.repeat(1 + (i % 4))), enc: (['short', '14', 'int', 'lzf'] as const)[i % 4]! });
+    const file = rdbFile(els, [1.5, 2, -0.25]);
+    let compared = 0;
+    for (let cut = 11; cut < file.length; cut += 7) {
+      const piece = file.subarray(0, cut);
+      expect(respOf(whole(piece), {}, true, true), `cut at ${cut}`).toBe(respOf(whole(piece), {}, true, false));
+      compared++;
+    }
+    for (let at = 11; at < file.length - 9; at += 5) {
+      const bad = Buffer.from(file);
+      bad[at] ^= 0x41;
+      expect(respOf(random(bad, at), {}, true, true), `byte ${at}`).toBe(respOf(whole(bad), {}, true, false));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+});
