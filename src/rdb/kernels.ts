@@ -4,7 +4,9 @@
  * CRC-64 2.7 GB/s against 0.9 GB/s for the JavaScript slicing-by-16, LZF
  * 0.95 GB/s against 0.62 GB/s, copies in and out included. Where
  * WebAssembly is missing or refuses the module (a locked-down runtime),
- * `kernels()` is null and callers use their JavaScript versions.
+ * `kernels()` is null and callers use their JavaScript versions. The RESP
+ * kernel (`respKernel()`, RespWriter's `run` and `listpack`) runs in an
+ * instance and memory of its own.
  */
 import { SLICES, THI, TLO } from './crc64-tables.js';
 import { KERNELS_WASM } from './kernels.wasm.js';

@@ -1,5 +1,6 @@
-;; Hot kernels of rdbkit in WebAssembly, written by hand: CRC-64/Jones and
-;; LZF decompression (format.md 2.7 and 4.1). src/rdb/kernels.ts loads them;
+;; Hot kernels of rdbkit in WebAssembly, written by hand: CRC-64/Jones, LZF
+;; decompression (format.md 2.7 and 4.1), and RESP from RDB strings and
+;; listpacks (`run`, `lpcheck`; the sink path of `rdbkit resp`). src/rdb/kernels.ts loads them;
 ;; src/rdb/kernels.wasm.ts holds the assembled bytes (`npm run kernels`, which
 ;; test/rdb/kernels.test.ts checks are current). The JavaScript versions in
 ;; crc64.ts and lzf.ts stay the reference and the fallback.
