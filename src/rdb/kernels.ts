@@ -106,7 +106,7 @@ export const RUN_IN_BYTES = 1 << 18;
 
 /** The RESP kernel of kernels.wat (`run`), in an instance and memory of its own. */
 export interface RespKernel {
-  /** See kernels.wat: RDB string units in mem[p, lim) to RESP at out; returns why it stopped. */
+  /** See kernels.wat: units of RDB strings or listpack elements in mem[p, lim) to RESP at out; returns why it stopped. */
   run(p: number, lim: number, max: number, shape: number, out: number, outEnd: number, countRoom: number, sizeRoom: number): number;
   /** See kernels.wat: checks the listpack of n bytes at p; its number of elements, or -1. */
   lpcheck(p: number, n: number, outMax: number): number;

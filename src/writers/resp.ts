@@ -351,7 +351,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       const base = RUN_IN - this.mirrorLo;
       const end = this.mirrorHi;
       const reason = this.kernelStep(k, base + at, base + end, max - taken, shape);
-      const t = this.stepTaken;
+      const t = k.results[2]!;
       const q = k.results[0]! - base;
       taken += t;
       p += q - at;
@@ -387,7 +387,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     let p = RUN_IN + 6;
     for (let taken = 0; taken < units; ) {
       const reason = this.kernelStep(k, p, lim, units - taken, pairs ? 5 : 4);
-      taken += this.stepTaken;
+      taken += k.results[2]!;
       p = k.results[0]!;
       if (reason !== 2 && reason !== 3 && taken < units) {
         throw new RdbkitError('OUTPUT', `internal: the RESP kernel stopped (${reason}) in a listpack it checked`, { key: this.sinkKey });
@@ -402,13 +402,10 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     return respKernel();
   }
 
-  /** Units taken by the last `kernelStep`. */
-  private stepTaken = 0;
-
   /**
    * One call of the kernel's `run` on its memory [p, lim), the batch opened
    * first and closed when the kernel fills it; its output is appended.
-   * Returns the kernel's reason for stopping.
+   * Returns the kernel's reason for stopping (what it took: `k.results`).
    */
   private kernelStep(k: RespKernel, p: number, lim: number, max: number, shape: number): number {
     const wasOpen = this.batchAt >= 0;
@@ -428,7 +425,6 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.buf.set(k.mem.subarray(RUN_OUT, RUN_OUT + n), this.pos);
       this.pos += n;
     }
-    this.stepTaken = t;
     this.batchCount += t;
     this.batchSize += r[3]!;
     this.batchArgs += shape === 1 || shape === 4 ? t : 2 * t;

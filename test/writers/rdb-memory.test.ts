@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { it, expect, afterAll } from 'vitest';
 import { parseRdbBatches } from '../../src/index.js';
+import { listpack, rdbLen } from '../helpers/hand-bytes.js';
 
 const root = path.resolve(__dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-rdbmem-'));
@@ -26,15 +27,6 @@ function noise(n: number): Buffer {
     b[i] = LETTERS[seed >>> 26]!;
   }
   return b;
-}
-
-/** A listpack of short strings (under 64 bytes), built here byte by byte. */
-function listpack(els: Buffer[]): Buffer {
-  const body = Buffer.concat(els.map((e) => Buffer.concat([Buffer.from([0x80 | e.length]), e, Buffer.from([1 + e.length])])));
-  const head = Buffer.alloc(6);
-  head.writeUInt32LE(6 + body.length + 1, 0);
-  head.writeUInt16LE(els.length, 4);
-  return Buffer.concat([head, body, Buffer.from([0xff])]);
 }
 
 /**
@@ -55,10 +47,9 @@ function makeDump(file: string, n: number, kinds: ReadonlyArray<readonly [number
       size = 0;
     }
   };
-  const len = (v: number): Buffer => (v < 64 ? Buffer.from([v]) : v < 16384 ? Buffer.from([0x40 | (v >> 8), v & 0xff]) : Buffer.from([0x80, v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]));
   const str = (s: string): void => {
     const b = Buffer.from(s);
-    put(len(b.length));
+    put(rdbLen(b.length));
     put(b);
   };
   put(Buffer.from('REDIS0010'));
@@ -68,17 +59,17 @@ function makeDump(file: string, n: number, kinds: ReadonlyArray<readonly [number
     str(key);
     if (type === 18) {
       const nodes = Math.ceil(n / 100);
-      put(len(nodes));
+      put(rdbLen(nodes));
       for (let i = 0; i < nodes; i++) {
         const els = Array.from({ length: Math.min(100, n - i * 100) }, () => noise(60));
-        put(len(2));
-        const lp = listpack(els);
-        put(len(lp.length));
+        put(rdbLen(2));
+        const lp = listpack(els.map((e) => ({ s: e })));
+        put(rdbLen(lp.length));
         put(lp);
       }
       continue;
     }
-    put(len(n));
+    put(rdbLen(n));
     for (let i = 0; i < n; i++) {
       str(`element:${i}:`.padEnd(64, '.'));
       if (type === 4) str(String(i));

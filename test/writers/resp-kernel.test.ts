@@ -18,70 +18,13 @@ import { resetKernels, respKernel, RUN_IN } from '../../src/rdb/kernels.js';
 import { RdbkitError } from '../../src/errors.js';
 import type { KeyInfo } from '../../src/events.js';
 import { random, whole, writeThrough } from '../helpers/pieces.js';
+import { listpack, rdbLen, type LpElement } from '../helpers/hand-bytes.js';
 
 afterEach(() => resetKernels());
 
 // ------------------------------------------------------------ listpacks
 
-type El = { s: Buffer } | { i: bigint };
-
-function backlen(l: number): Buffer {
-  const bl = l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
-  const out = Buffer.alloc(bl);
-  for (let k = bl - 1; k >= 0; k--) {
-    out[k] = (l & 0x7f) | (k === 0 ? 0 : 0x80);
-    l = Math.floor(l / 128);
-  }
-  return out;
-}
-
-/** One listpack element (format.md 7.2), in the smallest encoding or the one `wide` picks. */
-function lpElement(e: El, wide: boolean): Buffer {
-  let enc: Buffer;
-  if ('s' in e) {
-    const n = e.s.length;
-    if (n < 64 && !wide) enc = Buffer.concat([Buffer.from([0x80 | n]), e.s]);
-    else if (n < 4096 && !(wide && n < 64)) enc = Buffer.concat([Buffer.from([0xe0 | (n >> 8), n & 0xff]), e.s]);
-    else {
-      const h = Buffer.alloc(5);
-      h[0] = 0xf0;
-      h.writeUInt32LE(n, 1);
-      enc = Buffer.concat([h, e.s]);
-    }
-  } else {
-    const v = e.i;
-    if (v >= 0n && v <= 127n && !wide) enc = Buffer.from([Number(v)]);
-    else if (v >= -4096n && v < 4096n && !wide) {
-      const x = Number(v) & 0x1fff;
-      enc = Buffer.from([0xc0 | (x >> 8), x & 0xff]);
-    } else if (v >= -32768n && v < 32768n && !wide) {
-      enc = Buffer.alloc(3);
-      enc[0] = 0xf1;
-      enc.writeInt16LE(Number(v), 1);
-    } else if (v >= -(1n << 23n) && v < 1n << 23n) {
-      enc = Buffer.alloc(4);
-      enc[0] = 0xf2;
-      enc.writeIntLE(Number(v), 1, 3);
-    } else if (v >= -(1n << 31n) && v < 1n << 31n) {
-      enc = Buffer.alloc(5);
-      enc[0] = 0xf3;
-      enc.writeInt32LE(Number(v), 1);
-    } else {
-      enc = Buffer.alloc(9);
-      enc[0] = 0xf4;
-      enc.writeBigInt64LE(v, 1);
-    }
-  }
-  return Buffer.concat([enc, backlen(enc.length)]);
-}
-
-function listpack(els: El[], wide: boolean[]): Buffer {
-  const body = Buffer.concat(els.map((e, i) => lpElement(e, wide[i % wide.length]!)));
-  const head = Buffer.alloc(6);
-  head.writeUInt32LE(6 + body.length + 1, 0);
-  head.writeUInt16LE(Math.min(els.length, 0xffff), 4);
-  return Buffer.concat([head, body, Buffer.from([0xff])]);
-}
+type El = LpElement;
 
 const element: fc.Arbitrary<El> = fc.oneof(
   fc.uint8Array({ maxLength: 80 }).map((b) => ({ s: Buffer.from(b) })),
@@ -174,12 +117,6 @@ describe('RESP kernel: listpacks', () => {
 
 type Str = { bytes: Buffer; enc: 'short' | '14' | '32' | 'int' | 'lzf' };
 
-function rdbLen(n: number, enc: Str['enc']): Buffer {
-  if (enc === '32' || n >= 16384) return Buffer.from([0x80, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-  if (enc === '14' || n >= 64) return Buffer.from([0x40 | (n >> 8), n & 0xff]);
-  return Buffer.from([n]);
-}
-
 /** An RDB string in the encoding asked for, where it can have it (else plain). */
 function rdbStr(s: Str): Buffer {
   const text = s.bytes.toString('latin1');
@@ -201,7 +138,7 @@ function rdbStr(s: Str): Buffer {
     const c = lzfCompress(s.bytes);
     if (c !== null) return Buffer.concat([Buffer.from([0xc3]), rdbLen(c.length, 'short'), rdbLen(s.bytes.length, 'short'), c]);
   }
-  return Buffer.concat([rdbLen(s.bytes.length, s.enc), s.bytes]);
+  return Buffer.concat([rdbLen(s.bytes.length, s.enc === '14' || s.enc === '32' ? s.enc : 'short'), s.bytes]);
 }
 
 const rdbString: fc.Arbitrary<Str> = fc.record({
