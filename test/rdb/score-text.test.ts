@@ -2,7 +2,11 @@
  * Score text (listpack/ziplist sorted sets, type-3 scores): parseScore's fast
  * path (no string made, Clinger's exact division) must give the double that
  * the engine's own decimal parser (`Number`, like C strtod) gives, bit for bit
- * (-0 included), and hand every other form to the general path.
+ * (-0 included), and hand every other form to the general path. The
+ * 16–19-digit path (Redis 7.0 writes %.17g) rounds with exact integer
+ * arithmetic; it is checked on the cases that decide rounding: texts a hair
+ * above, at and below the midpoint between two neighbouring doubles, ties at
+ * x.5 and x.25, and the neighbours of powers of two.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -28,4 +32,70 @@ describe('parseScore', () => {
   it('fixed-point texts of up to 8 decimals read as Number reads them', () => {
     fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 8 }), (m, k) => same((m / 10 ** k).toFixed(k))), { numRuns: 20000 });
   });
+
+  it('%.17g texts and 16–19-digit decimals read as Number reads them', () => {
+    const scale = fc.integer({ min: -6, max: 15 });
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), scale, fc.integer({ min: 16, max: 19 }), fc.boolean(), (u, e, digits, neg) => {
+        const d = (neg ? -u : u) * 10 ** e;
+        for (const s of [d.toPrecision(17), d.toPrecision(digits), d.toFixed(Math.max(0, Math.min(22, digits - e - 1)))]) if (!/e/.test(s)) same(s);
+      }),
+      { numRuns: 30000 },
+    );
+  });
+
+  it('texts next to the midpoint between two doubles, and exact ties, round as Number rounds them', () => {
+    /** The exact decimal of the midpoint above the positive double c, as [integer digits, fraction digits]. */
+    const midpoint = (c: number): string => {
+      const v = new DataView(new ArrayBuffer(8));
+      v.setFloat64(0, c);
+      const hi = v.getUint32(0);
+      const M = (BigInt((hi & 0xfffff) | 0x100000) << 32n) | BigInt(v.getUint32(4));
+      const E = (hi >>> 20) - 1075 - 1; // (2M + 1) × 2^E
+      const n = 2n * M + 1n;
+      if (E >= 0) return (n << BigInt(E)).toString();
+      const digits = (n * 5n ** BigInt(-E)).toString().padStart(-E + 1, '0');
+      return `${digits.slice(0, digits.length + E)}.${digits.slice(digits.length + E)}`;
+    };
+    const around = (text: string): string[] => {
+      // cut to 16–19 significant digits, and the last digit one up or down
+      const out: string[] = [];
+      const first = text.search(/[1-9]/);
+      for (let n = 16; n <= 19; n++) {
+        let end = first;
+        for (let seen = 0; end < text.length && seen < n; end++) if (text[end] !== '.') seen++;
+        const cut = text.slice(0, end);
+        if (!cut.includes('.') && end < text.length && text.indexOf('.') !== end) continue; // would drop integer digits
+        out.push(cut);
+        const last = Number(cut[cut.length - 1]);
+        if (last < 9) out.push(cut.slice(0, -1) + (last + 1));
+        if (last > 0) out.push(cut.slice(0, -1) + (last - 1));
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.double({ min: 2 ** -19, max: 2 ** 53, noNaN: true }), (c) => {
+        for (const s of around(midpoint(c))) {
+          same(s);
+          same(`-${s}`);
+        }
+      }),
+      { numRuns: 20000 },
+    );
+    // exact ties: x.5 in [2^52, 2^53), x.25 / x.75 in [2^51, 2^52), both ways to even
+    for (const c of [2 ** 52, 2 ** 52 + 1, 2 ** 52 + 2, 2 ** 53 - 2, 2 ** 51, 2 ** 51 + 0.5, 2 ** 51 + 1, 6004799503160661, 1e15 + 0.25]) {
+      same(midpoint(c));
+      for (const s of around(midpoint(c))) same(s);
+    }
+    // the neighbours of powers of two (where the spacing of doubles halves)
+    for (let e = -19; e <= 52; e++) {
+      for (const c of [2 ** e, 2 ** e * (1 - 2 ** -53), 2 ** e * (1 + 2 ** -52)]) {
+        same(c.toPrecision(17));
+        if (c * 2 ** 53 > 0) for (const s of around(midpoint(c))) same(s);
+        const below = c - (e > -19 ? 2 ** (e - 54) : 0);
+        same(below.toPrecision(18));
+      }
+    }
+  });
 });
+
