@@ -45,7 +45,7 @@ import { decodeListpack, walkListpack } from './encodings/listpack.js';
 import { decodeIntset, walkIntset } from './encodings/intset.js';
 import type { ElementReceiver, ValueSink } from './sink.js';
 import { decodeZipmap } from './encodings/zipmap.js';
-import { decodeStreamNode, parseStreamInt } from './encodings/stream.js';
+import { decodeStreamNode, parseStreamInt, walkStreamNode, type StreamEntryReceiver } from './encodings/stream.js';
 import { decodeModuleId } from './encodings/module.js';
 import { intToAscii } from './encodings/int-text.js';
 import { parseScore, parseScoreAt } from './double.js';
@@ -191,6 +191,10 @@ for (const t of [
   RDB_TYPE.SET_LISTPACK, RDB_TYPE.ZSET_ZIPLIST, RDB_TYPE.ZSET_LISTPACK, RDB_TYPE.HASH_ZIPLIST, RDB_TYPE.HASH_LISTPACK,
 ]) SINK_TYPES[t] = 1;
 
+/** Stream types: a `sink` with `streamEntry` takes them. */
+const SINK_STREAM = new Uint8Array(256);
+for (const t of [RDB_TYPE.STREAM_LISTPACKS, RDB_TYPE.STREAM_LISTPACKS_2, RDB_TYPE.STREAM_LISTPACKS_3]) SINK_STREAM[t] = 1;
+
 /**
  * Heap bytes an element of a streamed value's chunk takes beyond its own
  * bytes: the Uint8Array view object and its array slot (about 106 bytes
@@ -201,7 +205,7 @@ for (const t of [
  */
 const ITEM_HEAP = 96;
 
-/** True for the value types a `sink` takes (by RDB type byte); strings only up to `chunkBytes`. */
+/** True for the value types every `sink` takes (by RDB type byte); strings only up to `chunkBytes`. Streams go to a sink with `streamEntry`. */
 export function sinkTakes(rdbType: number): boolean {
   return SINK_TYPES[rdbType] === 1;
 }
@@ -223,6 +227,8 @@ class SkipSink implements ValueSink {
   str(): void {}
   int(): void {}
   score(): void {}
+  streamEntry(): void {}
+  streamEnd(): void {}
   done(): void {}
 }
 const SKIP_SINK = new SkipSink();
@@ -701,7 +707,7 @@ export class RdbDecoder extends ByteReader {
       nodes: 0,
       nodeSizes: null,
       skip,
-      sink: SINK_TYPES[op] === 1 && (skip || (this.sink !== null && (this.sink.takes === undefined || this.sink.takes(info)))),
+      sink: (SINK_TYPES[op] === 1 || (SINK_STREAM[op] === 1 && (skip || this.sink?.streamEntry !== undefined))) && (skip || (this.sink !== null && (this.sink.takes === undefined || this.sink.takes(info)))),
     };
     // Raw bytes for events, and for sink values of one unit (a string, a compact blob): their size is that unit's.
     if (this.rawValues && !skip && (!this.v.sink || sinkGivesRaw(op))) {
@@ -976,9 +982,7 @@ export class RdbDecoder extends ByteReader {
         const lpAt = this.offset;
         const lp = this.str();
         if (nodeKey.length !== 16) throw corrupt(`stream node key is ${nodeKey.length} bytes, expected 16`, keyAt);
-        const elements = decodeListpack(lp, lpAt);
-        if (elements.length === 0) throw corrupt('empty stream listpack node', lpAt);
-        const entries = decodeStreamNode(nodeKey, elements, lpAt, this.tombstones);
+        const entries = decodeStreamNode(nodeKey, lp, lpAt, this.tombstones);
         v.nodes++;
         for (const e of entries) this.add(v, e, 32 + e.fields.reduce((n, f) => n + f.length + 8, 0));
         v.remaining--;
@@ -1097,6 +1101,21 @@ export class RdbDecoder extends ByteReader {
       case V_QUICKLIST2:
         this.quicklistNode(v, sink, true);
         return this.countDown(v);
+      case V_STREAM_NODES: {
+        const keyAt = this.offset;
+        this.strRef(1);
+        const lpAt = this.offset;
+        const lp = this.blobRef();
+        const nodeKey = this.refBuf1.subarray(this.refStart1, this.refEnd1);
+        if (nodeKey.length !== 16) throw corrupt(`stream node key is ${nodeKey.length} bytes, expected 16`, keyAt);
+        walkStreamNode(nodeKey, lp, lpAt, false, sink as StreamEntryReceiver);
+        v.nodes++;
+        if (--v.remaining === 0) v.mode = V_STREAM_META;
+        return;
+      }
+      case V_STREAM_META:
+        sink.streamEnd!(this.streamMeta(v));
+        return this.finishValue(v);
     }
     throw new RdbkitError('CORRUPT', `internal: value mode ${v.mode} has no sink path`, { offset: this.offset });
   }
@@ -1193,6 +1212,10 @@ export class RdbDecoder extends ByteReader {
       return this.finishValue(v);
     }
     if (COLLECTION_MODE[t] !== 0) return this.startCollection(v, COLLECTION_MODE[t]!, sink);
+    if (SINK_STREAM[t] === 1) {
+      this.streamStart(v);
+      return sink.begin(v.info);
+    }
     // One blob: read it whole, then hand its elements over.
     const at = this.offset;
     const blob = this.blobRef();
@@ -1336,12 +1359,8 @@ export class RdbDecoder extends ByteReader {
       }
       case RDB_TYPE.STREAM_LISTPACKS:
       case RDB_TYPE.STREAM_LISTPACKS_2:
-      case RDB_TYPE.STREAM_LISTPACKS_3: {
-        const n = this.lenNumber();
-        v.mode = n === 0 ? V_STREAM_META : V_STREAM_NODES;
-        v.remaining = n;
-        return;
-      }
+      case RDB_TYPE.STREAM_LISTPACKS_3:
+        return this.streamStart(v);
       case RDB_TYPE.MODULE_2: {
         const p0 = this.pos;
         const id = BigInt(this.len());
@@ -1444,6 +1463,13 @@ export class RdbDecoder extends ByteReader {
     }
     sink?.begin(v.info);
     if (n === 0) this.finishValue(v);
+  }
+
+  /** A stream's node count; its nodes (or, with none, its metadata) come next. */
+  private streamStart(v: ValueState): void {
+    const n = this.lenNumber();
+    v.mode = n === 0 ? V_STREAM_META : V_STREAM_NODES;
+    v.remaining = n;
   }
 
   private countDown(v: ValueState): void {

@@ -4,7 +4,7 @@
  * an `ElementReceiver`, and the decoder's `sink` option hands whole values of
  * plain types to a `ValueSink` the same way (design.md section 3, "sink").
  */
-import type { KeyInfo } from '../events.js';
+import type { Int64, KeyInfo, StreamMeta } from '../events.js';
 import { intToAscii } from './encodings/int-text.js';
 
 /** Receives elements one at a time. Bytes passed to `str` are valid only during the call. */
@@ -67,6 +67,15 @@ export interface ValueSink extends ElementReceiver {
   listpack?(blob: Uint8Array, pairs: boolean): number;
   /** The score of the sorted-set member just given. */
   score(v: number): void;
+  /**
+   * Optional: a sink with `streamEntry` and `streamEnd` takes streams too (else
+   * they come as events). Each live entry in file order: `streamEntry` with its ID
+   * and number of field/value pairs, then the fields and values alternating
+   * through `str`/`int` (tombstones are not given). After the last entry,
+   * `streamEnd` with the stream's metadata, then `done`.
+   */
+  streamEntry?(ms: Int64, seq: Int64, deleted: boolean, pairs: number): void;
+  streamEnd?(meta: StreamMeta): void;
   /**
    * The value is complete; its record spans input offsets `[offset, end)`
    * (type byte to last byte). With the decoder's `rawValues`, `raw` holds the

@@ -14,7 +14,7 @@ import type { ValueSink } from '../rdb/sink.js';
 import { dumpPayload, keepsEncoding, valueBytes } from '../rdb/encoder.js';
 import { sinkGivesRaw } from '../rdb/decoder.js';
 import { respKernel, RUN_IN, RUN_IN_BYTES, RUN_OUT, RUN_OUT_BYTES, type RespKernel } from '../rdb/kernels.js';
-import { ChunkedOutput, digitCount, putDigits } from '../io/byte-writer.js';
+import { ByteWriter, ChunkedOutput, digitCount, putDigits } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
 
 /** Writer options. */
@@ -71,6 +71,7 @@ const K_LIST = 2;
 const K_HASH = 3;
 const K_ZSET = 4;
 const K_RESTORE = 5; // --restore: elements ignored, RESTORE from the raw bytes at done()
+const K_STREAM = 6; // XADD per entry (streamEntry), then the metadata's commands (streamEnd)
 
 /**
  * Synchronous RESP writer: `write()` events, `take()` output chunks. It is
@@ -102,6 +103,9 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private batchCount = 0;
   private fieldTtls: Array<[Uint8Array, number]> = [];
   private streamEntries = 0;
+  /** `$4 XADD $n key` of the stream last written (its key: xaddKey). */
+  private xaddKey: Uint8Array | null = null;
+  private xaddPrefix: Uint8Array = CRLF;
   /** Keys written through the sink. */
   sinkKeys = 0;
   private sinkKind = 0;
@@ -276,6 +280,11 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.sinkKind = K_STRING;
       return;
     }
+    if (t === 'stream') {
+      this.sinkKind = K_STREAM;
+      this.streamEntries = 0;
+      return;
+    }
     if (t !== 'list' && t !== 'set' && t !== 'hash' && t !== 'zset') {
       throw new RdbkitError('OUTPUT', `a ${t} value cannot be written through the sink`, { db: info.db, key: info.key });
     }
@@ -304,6 +313,9 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         this.memberStart = start;
         this.memberEnd = end;
         return;
+      case K_STREAM:
+        this.bulkRange(buf, start, end);
+        return;
       default:
         this.openBatch();
         this.bulkRange(buf, start, end);
@@ -320,8 +332,8 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.memberInt = v;
       return;
     }
-    if (this.sinkKind === K_STRING) {
-      this.setPrefix();
+    if (this.sinkKind === K_STRING || this.sinkKind === K_STREAM) {
+      if (this.sinkKind === K_STRING) this.setPrefix();
       this.intArg(v);
       return;
     }
@@ -455,6 +467,17 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     }
     this.batchArgs += 2;
     if (this.batchFull()) this.closeBatch();
+  }
+
+  /** ValueSink: a stream entry, its `pairs` fields and values to follow (`XADD key id field value …`). */
+  streamEntry(ms: Int64, seq: Int64, _deleted: boolean, pairs: number): void {
+    this.maybeFlush();
+    this.xaddHead(this.sinkKey, ms, seq, pairs);
+  }
+
+  /** ValueSink: the stream's entries are written; its metadata follows. */
+  streamEnd(meta: StreamMeta): void {
+    this.streamMeta(this.sinkKey, meta);
   }
 
   /** ValueSink: the value is complete. */
@@ -667,25 +690,40 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private streamItems(key: Uint8Array, entries: StreamEntry[]): void {
     for (const e of entries) {
       if (e.deleted) continue;
-      // XADD key id field value …, written without an argument array (streams have many small entries).
       const f = e.fields;
-      this.header(0x2a, 3 + f.length);
-      this.bulk('XADD');
-      this.bulk(key);
-      const { ms, seq } = e.id;
-      if (typeof ms === 'number' && typeof seq === 'number') {
-        const at = this.pos;
-        this.ensure(48);
-        this.pos = at + 8; // room for "$NN\r\n"
-        this.digits(ms);
-        this.u8(0x2d);
-        this.digits(seq);
-        this.moveUnderHeader(at, at + 8);
-      } else this.bulk(RespWriter.id(e.id));
-      for (let i = 0; i < f.length; i++) this.bulk(f[i]!);
+      this.xaddHead(key, e.id.ms, e.id.seq, f.length / 2);
+      for (let i = 0; i < f.length; i++) this.bulkRange(f[i]!, 0, f[i]!.length);
       this.maybeFlush();
-      this.streamEntries++;
     }
+  }
+
+  /** `XADD key id`, its `pairs` fields and values to follow (written without an argument array: streams have many small entries). */
+  private xaddHead(key: Uint8Array, ms: Int64, seq: Int64, pairs: number): void {
+    this.header(0x2a, 3 + 2 * pairs);
+    if (key !== this.xaddKey) {
+      // "$4 XADD $n key", made once per stream.
+      const w = new ByteWriter(key.length + 32);
+      w.ascii('$4\r\nXADD\r\n$' + key.length + '\r\n');
+      w.bytes(key);
+      w.ascii('\r\n');
+      this.xaddPrefix = w.result();
+      this.xaddKey = key;
+    }
+    this.bytes(this.xaddPrefix);
+    if (typeof ms === 'number' && typeof seq === 'number') {
+      const a = digitCount(ms);
+      const b = digitCount(seq);
+      this.header(0x24, a + 1 + b);
+      this.ensure(a + b + 3);
+      const buf = this.buf;
+      let p = putDigits(buf, this.pos, ms, a);
+      buf[p++] = 0x2d;
+      p = putDigits(buf, p, seq, b);
+      buf[p++] = 0x0d;
+      buf[p++] = 0x0a;
+      this.pos = p;
+    } else this.bulk(`${ms}-${seq}`);
+    this.streamEntries++;
   }
 
   /** After the entries: what XADD cannot express (as Redis's AOF rewrite does). */

@@ -6,6 +6,9 @@
 import { corrupt } from '../../errors.js';
 import type { Int64, StreamEntry, StreamId } from '../../events.js';
 import { STREAM_ITEM_FLAG } from '../constants.js';
+import type { ElementReceiver } from '../sink.js';
+import { intToAscii } from './int-text.js';
+import { walkListpack } from './listpack.js';
 
 const TWO53 = 2 ** 53;
 
@@ -58,58 +61,205 @@ export function readRawStreamId(b: Uint8Array, at: number): StreamId {
 }
 
 /**
- * Decodes the entries of one stream node. `elements` are the node's listpack
- * elements (integers as decimal text); `offset` locates errors (the listpack).
- * Tombstones are skipped unless `tombstones` is true.
+ * Receives the entries of a stream node: `streamEntry` for each, then its fields
+ * and values alternating through `str`/`int` (`pairs` of them; the bytes
+ * are valid only during the call, as for any ElementReceiver).
  */
-export function decodeStreamNode(nodeKey: Uint8Array, elements: Uint8Array[], offset: number, tombstones: boolean): StreamEntry[] {
-  const master = readRawStreamId(nodeKey, 0);
-  let i = 0;
-  const n = elements.length;
-  const next = (): Uint8Array => {
-    if (i >= n) throw corrupt('stream node listpack ends early', offset);
-    return elements[i++]!;
-  };
-  const int = (): number => {
-    const v = parseStreamInt(next(), offset);
-    if (typeof v === 'bigint') throw corrupt('stream node count out of range', offset);
-    return v;
-  };
-  const count = int();
-  const deleted = int();
-  const masterFieldCount = int();
-  if (count < 0 || deleted < 0 || masterFieldCount < 0 || masterFieldCount > n) throw corrupt('invalid stream node master entry', offset);
-  const masterFields: Uint8Array[] = [];
-  for (let k = 0; k < masterFieldCount; k++) masterFields.push(next());
-  if (int() !== 0) throw corrupt('stream node master entry is not terminated by 0', offset);
-  const total = count + deleted;
-  if (total > n) throw corrupt('stream node entry count exceeds its listpack', offset);
-  const out: StreamEntry[] = [];
-  let live = 0;
-  for (let e = 0; e < total; e++) {
-    const flags = int();
-    const msDelta = parseStreamInt(next(), offset);
-    const seqDelta = parseStreamInt(next(), offset);
-    const id: StreamId = { ms: addU64(master.ms, msDelta), seq: addU64(master.seq, seqDelta) };
-    const fields: Uint8Array[] = [];
-    let lpCount: number;
-    if (flags & STREAM_ITEM_FLAG.SAMEFIELDS) {
-      for (let k = 0; k < masterFieldCount; k++) {
-        fields.push(masterFields[k]!, next());
-      }
-      lpCount = masterFieldCount + 3;
-    } else {
-      const f = int();
-      if (f < 0 || f * 2 > n - i) throw corrupt('stream entry field count exceeds its listpack', offset);
-      for (let k = 0; k < f; k++) fields.push(next(), next());
-      lpCount = f * 2 + 4;
-    }
-    if (int() !== lpCount) throw corrupt('stream entry back-count does not match its fields', offset);
-    const isDeleted = (flags & STREAM_ITEM_FLAG.DELETED) !== 0;
-    if (!isDeleted) live++;
-    if (!isDeleted || tombstones) out.push({ id, fields, deleted: isDeleted });
+export interface StreamEntryReceiver extends ElementReceiver {
+  streamEntry(ms: Int64, seq: Int64, deleted: boolean, pairs: number): void;
+}
+
+// What the next listpack element of a stream node is.
+const N_COUNT = 0; // live entries
+const N_DELETED = 1; // deleted entries
+const N_FIELDS = 2; // the master entry's field count
+const N_MASTER = 3; // a master field
+const N_MASTER_END = 4; // the master entry's terminating 0
+const N_FLAGS = 5; // an entry's flags
+const N_MS = 6; // its ID's ms delta
+const N_SEQ = 7; // its ID's seq delta
+const N_PAIRS = 8; // its field count (entries without SAMEFIELDS)
+const N_SAME_VALUE = 9; // a value of the master fields
+const N_FIELD = 10; // an entry's own field
+const N_VALUE = 11; // its value
+const N_BACK = 12; // the entry's element count
+const N_END = 13; // nothing: every entry is read
+
+/**
+ * Reads a stream node's listpack element by element (no element list), checks
+ * its structure as it goes, and hands the entries to a receiver.
+ */
+class StreamNodeWalk implements ElementReceiver {
+  private state = N_COUNT;
+  private count = 0;
+  private total = 0;
+  private masterFields: Uint8Array[] = [];
+  private nFields = 0;
+  /** Entries read, live ones among them. */
+  private entries = 0;
+  private live = 0;
+  private flags = 0;
+  private msDelta: Int64 = 0;
+  private seqDelta: Int64 = 0;
+  /** Elements of the current entry still to come (values, or fields and values). */
+  private left = 0;
+  private k = 0;
+  private lpCount = 0;
+  /** The current entry goes to the receiver. */
+  private give = false;
+  private readonly master: StreamId;
+  constructor(
+    nodeKey: Uint8Array,
+    private readonly offset: number,
+    private readonly tombstones: boolean,
+    private readonly r: StreamEntryReceiver,
+  ) {
+    this.master = readRawStreamId(nodeKey, 0);
   }
-  if (i !== n) throw corrupt('stream node listpack has trailing elements', offset);
-  if (live !== count) throw corrupt(`stream node says ${count} live entries, found ${live}`, offset);
-  return out;
+
+  str(buf: Uint8Array, start: number, end: number): void {
+    const s = this.state;
+    if (s === N_MASTER) this.masterField(buf.subarray(start, end));
+    else if (s === N_SAME_VALUE || s === N_FIELD || s === N_VALUE) {
+      if (this.give) {
+        if (s === N_SAME_VALUE) this.r.str(this.masterFields[this.k]!, 0, this.masterFields[this.k]!.length);
+        this.r.str(buf, start, end);
+      }
+      this.element();
+    } else this.number(parseStreamInt(buf.subarray(start, end), this.offset));
+  }
+
+  int(v: number): void {
+    const s = this.state;
+    if (s === N_MASTER) this.masterField(intToAscii(v));
+    else if (s === N_SAME_VALUE || s === N_FIELD || s === N_VALUE) {
+      if (this.give) {
+        if (s === N_SAME_VALUE) this.r.str(this.masterFields[this.k]!, 0, this.masterFields[this.k]!.length);
+        this.r.int(v);
+      }
+      this.element();
+    } else this.number(v);
+  }
+
+  private masterField(f: Uint8Array): void {
+    this.masterFields.push(f);
+    if (this.masterFields.length === this.nFields) this.state = N_MASTER_END;
+  }
+
+  /** A field or value of the current entry is read. */
+  private element(): void {
+    this.k++;
+    if (this.state === N_FIELD) this.state = N_VALUE;
+    else if (this.state === N_VALUE) this.state = N_FIELD;
+    if (--this.left === 0) this.state = N_BACK;
+  }
+
+  /** The current entry's fields and values come next: `left` elements, the first in state `first`. */
+  private startEntry(pairs: number, lpCount: number, left: number, first: number): void {
+    this.lpCount = lpCount;
+    this.left = left;
+    this.k = 0;
+    this.state = left === 0 ? N_BACK : first;
+    if (this.give) this.r.streamEntry(addU64(this.master.ms, this.msDelta), addU64(this.master.seq, this.seqDelta), (this.flags & STREAM_ITEM_FLAG.DELETED) !== 0, pairs);
+  }
+
+  private small(v: Int64): number {
+    if (typeof v === 'bigint') throw corrupt('stream node count out of range', this.offset);
+    return v;
+  }
+
+  /** An integer element where the node's layout has one. */
+  private number(v: Int64): void {
+    switch (this.state) {
+      case N_COUNT:
+        this.count = this.small(v);
+        this.state = N_DELETED;
+        return;
+      case N_DELETED:
+        this.total = this.count + this.small(v);
+        if (this.count < 0 || this.total < this.count) throw corrupt('invalid stream node master entry', this.offset);
+        this.state = N_FIELDS;
+        return;
+      case N_FIELDS:
+        this.nFields = this.small(v);
+        if (this.nFields < 0) throw corrupt('invalid stream node master entry', this.offset);
+        this.state = this.nFields === 0 ? N_MASTER_END : N_MASTER;
+        return;
+      case N_MASTER_END:
+        if (v !== 0) throw corrupt('stream node master entry is not terminated by 0', this.offset);
+        this.state = this.total === 0 ? N_END : N_FLAGS;
+        return;
+      case N_FLAGS:
+        this.flags = this.small(v);
+        this.state = N_MS;
+        return;
+      case N_MS:
+        this.msDelta = v;
+        this.state = N_SEQ;
+        return;
+      case N_SEQ: {
+        this.seqDelta = v;
+        const deleted = (this.flags & STREAM_ITEM_FLAG.DELETED) !== 0;
+        if (!deleted) this.live++;
+        this.give = !deleted || this.tombstones;
+        if (this.flags & STREAM_ITEM_FLAG.SAMEFIELDS) this.startEntry(this.nFields, this.nFields + 3, this.nFields, N_SAME_VALUE);
+        else this.state = N_PAIRS;
+        return;
+      }
+      case N_PAIRS: {
+        const f = this.small(v);
+        if (f < 0) throw corrupt('stream entry field count exceeds its listpack', this.offset);
+        this.startEntry(f, f * 2 + 4, f * 2, N_FIELD);
+        return;
+      }
+      case N_BACK:
+        if (v !== this.lpCount) throw corrupt('stream entry back-count does not match its fields', this.offset);
+        this.state = ++this.entries === this.total ? N_END : N_FLAGS;
+        return;
+      case N_END:
+        throw corrupt('stream node listpack has trailing elements', this.offset);
+    }
+  }
+
+  /** After the last element: the node must be complete. */
+  finish(): void {
+    if (this.state === N_COUNT) throw corrupt('empty stream listpack node', this.offset);
+    if (this.state !== N_END) throw corrupt('stream node listpack ends early', this.offset);
+    if (this.live !== this.count) throw corrupt(`stream node says ${this.count} live entries, found ${this.live}`, this.offset);
+  }
+}
+
+/**
+ * Walks one stream node: `nodeKey` is its master ID (16 bytes), `lp` its
+ * listpack, at input offset `offset` (where errors point). Its entries go to
+ * `r`; tombstones (deleted entries) only when `tombstones` is true.
+ */
+export function walkStreamNode(nodeKey: Uint8Array, lp: Uint8Array, offset: number, tombstones: boolean, r: StreamEntryReceiver): void {
+  const w = new StreamNodeWalk(nodeKey, offset, tombstones, r);
+  walkListpack(lp, offset, w);
+  w.finish();
+}
+
+/** A StreamEntryReceiver that collects the entries (fields as views, integers as decimal text). */
+export class StreamEntryList implements StreamEntryReceiver {
+  out: StreamEntry[] = [];
+  private fields: Uint8Array[] = [];
+  streamEntry(ms: Int64, seq: Int64, deleted: boolean): void {
+    this.fields = [];
+    this.out.push({ id: { ms, seq }, fields: this.fields, deleted });
+  }
+  str(buf: Uint8Array, start: number, end: number): void {
+    // A master field comes whole, the same array for every entry.
+    this.fields.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+  }
+  int(v: number): void {
+    this.fields.push(intToAscii(v));
+  }
+}
+
+/** Decodes the entries of one stream node (see walkStreamNode). */
+export function decodeStreamNode(nodeKey: Uint8Array, lp: Uint8Array, offset: number, tombstones: boolean): StreamEntry[] {
+  const list = new StreamEntryList();
+  walkStreamNode(nodeKey, lp, offset, tombstones, list);
+  return list.out;
 }
