@@ -1233,8 +1233,11 @@ export class RdbDecoder extends ByteReader {
         break;
       case RDB_TYPE.ZSET_ZIPLIST:
       case RDB_TYPE.ZSET_LISTPACK:
-        this.zsetPairs.reset(sink, at);
-        n = t === RDB_TYPE.ZSET_ZIPLIST ? walkZiplist(blob, at, this.zsetPairs) : walkListpack(blob, at, this.zsetPairs);
+        n = t === RDB_TYPE.ZSET_LISTPACK && !v.skip && sink.zsetListpack !== undefined ? sink.zsetListpack(blob) : -1;
+        if (n < 0) {
+          this.zsetPairs.reset(sink, at);
+          n = t === RDB_TYPE.ZSET_ZIPLIST ? walkZiplist(blob, at, this.zsetPairs) : walkListpack(blob, at, this.zsetPairs);
+        }
         if (n % 2 !== 0) throw corrupt(`sorted set blob has an odd number of elements (${n})`, at);
         break;
       case RDB_TYPE.HASH_ZIPLIST:

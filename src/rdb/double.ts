@@ -97,9 +97,14 @@ function mulMod(x: number, y: number): number {
   return r >= MOD ? r - MOD : r;
 }
 
+/** 2^s, s = 0 … 47 (exact doubles; `2 ** s` is a call of Math.pow, and ran once per score). */
+const POW2 = Array.from({ length: 48 }, (_, s) => 2 ** s);
+/** 2^-s, s = 0 … 72: the ulps of doubles in [2^-20, 2^53). */
+const POW2_NEG = Array.from({ length: 73 }, (_, s) => 2 ** -s);
+
 /** 2^s mod 2^48, s >= 0. */
 function pow2Mod(s: number): number {
-  return s < 48 ? 2 ** s : 0;
+  return s < 48 ? POW2[s]! : 0;
 }
 
 /**
@@ -127,14 +132,15 @@ function nearest(m: number, lo: number, k: number, f: number): number {
     const hi = BITS.getUint32(0);
     const M = ((hi & 0xfffff) | 0x100000) * 4294967296 + BITS.getUint32(4);
     const E = (hi >>> 20) - 1075;
+    if (E > 0 || E < -72) return NaN; // a step left [2^-20, 2^53)
     const t = 1 - E - f;
-    const h = t < 0 ? POW5[f]! * 2 ** -t : POW5[f]!;
+    const h = t < 0 ? POW5[f]! * POW2[-t]! : POW5[f]!; // -t = E + f - 1 <= 21
     if (h >= 4398046511104) return NaN; // 2^42
     const twoM = 2 * M;
     let d = (t > 0 ? mulMod(digits, pow2Mod(t)) : digits) - mulMod(twoM - Math.floor(twoM / MOD) * MOD, h);
     if (d < 0) d += MOD;
     if (d >= MOD / 2) d -= MOD;
-    const ulp = 2 ** E;
+    const ulp = POW2_NEG[-E]!; // E in [-72, 0] here
     if (d > h) {
       c += ulp;
       continue;

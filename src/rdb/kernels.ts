@@ -5,8 +5,8 @@
  * 0.95 GB/s against 0.62 GB/s, copies in and out included. Where
  * WebAssembly is missing or refuses the module (a locked-down runtime),
  * `kernels()` is null and callers use their JavaScript versions. The RESP
- * kernel (`respKernel()`, RespWriter's `run` and `listpack`) runs in an
- * instance and memory of its own.
+ * kernel (`respKernel()`, RespWriter's `run`, `listpack` and `zsetListpack`)
+ * runs in an instance and memory of its own.
  */
 import { SLICES, THI, TLO } from './crc64-tables.js';
 import { KERNELS_WASM } from './kernels.wasm.js';
@@ -108,8 +108,10 @@ export const RUN_IN_BYTES = 1 << 18;
 export interface RespKernel {
   /** See kernels.wat: units of RDB strings or listpack elements in mem[p, lim) to RESP at out; returns why it stopped. */
   run(p: number, lim: number, max: number, shape: number, out: number, outEnd: number, countRoom: number, sizeRoom: number): number;
-  /** See kernels.wat: checks the listpack of n bytes at p; its number of elements, or -1. */
-  lpcheck(p: number, n: number, outMax: number): number;
+  /** See kernels.wat: checks the listpack of n bytes at p (zset 1: and its scores); its number of elements, or -1. */
+  lpcheck(p: number, n: number, outMax: number, zset: number): number;
+  /** See kernels.wat: the score text of n bytes at p as lpcheck and run read it, or NaN where they leave it to JavaScript. */
+  scoretext(p: number, n: number): number;
   /** The memory (RUN_IN + RUN_IN_BYTES + 64 bytes at least). */
   readonly mem: Uint8Array;
   /** `run`'s results: [0] input position after, [1] output position after, [2] units taken, [3] bytes counted. */
@@ -125,10 +127,10 @@ export function respKernel(): RespKernel | null {
   const module = compiledModule();
   if (module === null) return null;
   try {
-    const ex = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; run: RespKernel['run']; lpcheck: RespKernel['lpcheck'] };
+    const ex = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; run: RespKernel['run']; lpcheck: RespKernel['lpcheck']; scoretext: RespKernel['scoretext'] };
     const bytes = RUN_IN + RUN_IN_BYTES + 64;
     ex.mem.grow(Math.ceil((bytes - ex.mem.buffer.byteLength) / 65536));
-    respLoaded = { run: ex.run, lpcheck: ex.lpcheck, mem: new Uint8Array(ex.mem.buffer), results: new Uint32Array(ex.mem.buffer, 32776, 4) };
+    respLoaded = { run: ex.run, lpcheck: ex.lpcheck, scoretext: ex.scoretext, mem: new Uint8Array(ex.mem.buffer), results: new Uint32Array(ex.mem.buffer, 32776, 4) };
   } catch {
     respLoaded = null;
   }

@@ -201,25 +201,45 @@
         (return (i32.add (local.get $p) (i32.const 5)))))
     (i32.const 1))
 
-  ;; The number of decimal digits of v.
+  ;; The number of decimal digits of v (comparisons below 10^9; i64 division
+  ;; per digit cost a sixth of the kernel's time).
   (func $digits (param $v i64) (result i32)
     (local $k i32)
-    (local.set $k (i32.const 1))
+    (if (i64.lt_u (local.get $v) (i64.const 1000000000))
+      (then
+        (local.set $k (i32.wrap_i64 (local.get $v)))
+        (return
+          (if (result i32) (i32.lt_u (local.get $k) (i32.const 10000))
+            (then (i32.add (i32.add (i32.const 1) (i32.ge_u (local.get $k) (i32.const 10)))
+                           (i32.add (i32.ge_u (local.get $k) (i32.const 100)) (i32.ge_u (local.get $k) (i32.const 1000)))))
+            (else (i32.add (i32.add (i32.const 5) (i32.ge_u (local.get $k) (i32.const 100000)))
+                           (i32.add (i32.add (i32.ge_u (local.get $k) (i32.const 1000000)) (i32.ge_u (local.get $k) (i32.const 10000000)))
+                                    (i32.ge_u (local.get $k) (i32.const 100000000)))))))))
+    (local.set $k (i32.const 9))
+    (local.set $v (i64.div_u (local.get $v) (i64.const 1000000000)))
     (block $d (loop $l
-      (br_if $d (i64.lt_u (local.get $v) (i64.const 10)))
+      (br_if $d (i64.eqz (local.get $v)))
       (local.set $v (i64.div_u (local.get $v) (i64.const 10)))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $l)))
     (local.get $k))
 
-  ;; The k digits of v at op; returns op + k.
+  ;; The k digits of v at op; returns op + k (32-bit division once v fits).
   (func $putdigits (param $op i32) (param $v i64) (param $k i32) (result i32)
-    (local $q i32)
+    (local $q i32) (local $w i32) (local $t i32)
     (local.set $q (i32.add (local.get $op) (local.get $k)))
-    (loop $l
+    (block $small (loop $l
+      (br_if $small (i64.le_u (local.get $v) (i64.const 0xffffffff)))
       (local.set $q (i32.sub (local.get $q) (i32.const 1)))
       (i32.store8 (local.get $q) (i32.add (i32.const 0x30) (i32.wrap_i64 (i64.rem_u (local.get $v) (i64.const 10)))))
       (local.set $v (i64.div_u (local.get $v) (i64.const 10)))
+      (br $l)))
+    (local.set $w (i32.wrap_i64 (local.get $v)))
+    (loop $l
+      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+      (local.set $t (i32.div_u (local.get $w) (i32.const 10)))
+      (i32.store8 (local.get $q) (i32.add (i32.const 0x30) (i32.sub (local.get $w) (i32.mul (local.get $t) (i32.const 10)))))
+      (local.set $w (local.get $t))
       (br_if $l (i32.gt_u (local.get $q) (local.get $op))))
     (i32.add (local.get $op) (local.get $k)))
 
@@ -306,6 +326,113 @@
     (i32.store16 (local.get $op) (i32.const 0x0a0d))
     (i32.add (local.get $op) (i32.const 2)))
 
+  ;; 10^f as a double, f = 0 … 22 (exact: every product is).
+  (func $pow10 (param $f i32) (result f64)
+    (local $v f64)
+    (local.set $v (f64.const 1))
+    (block $d (loop $l
+      (br_if $d (i32.eqz (local.get $f)))
+      (local.set $v (f64.mul (local.get $v) (f64.const 10)))
+      (local.set $f (i32.sub (local.get $f) (i32.const 1)))
+      (br $l)))
+    (local.get $v))
+
+  ;; The double nearest to D / 10^f, ties to even, as strtod rounds it (the
+  ;; port of double.ts `nearest`, on the whole D < 2^64 and i64 arithmetic mod
+  ;; 2^64, where |Δ| < 2^63 leaves far more room than the 2^48 there); NaN
+  ;; outside [2^-20, 2^53), just below a power of two, or when h reaches 2^42.
+  ;; A guess c = M·2^E, moved by whole ulps: with t = 1 − E − f,
+  ;; Δ = D·2^max(t,0) − 2M·h, h = 5^f·2^max(−t,0), compares V with c ± ulp/2.
+  (func $nearest (param $D i64) (param $f i32) (result f64)
+    (local $c f64) (local $bits i64) (local $M i64) (local $E i32) (local $t i32)
+    (local $h i64) (local $d i64) (local $step i32) (local $p5 i64) (local $k i32)
+    (if (i32.ge_u (local.get $f) (i32.const 19)) (then (return (f64.const nan)))) ;; 5^19 > 2^42
+    (local.set $p5 (i64.const 1))
+    (local.set $k (local.get $f))
+    (block $d5 (loop $l5
+      (br_if $d5 (i32.eqz (local.get $k)))
+      (local.set $p5 (i64.mul (local.get $p5) (i64.const 5)))
+      (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+      (br $l5)))
+    (local.set $c (f64.div (f64.convert_i64_u (local.get $D)) (call $pow10 (local.get $f))))
+    (block $out (loop $try
+      (br_if $out (i32.ge_u (local.get $step) (i32.const 8)))
+      (local.set $step (i32.add (local.get $step) (i32.const 1)))
+      (local.set $bits (i64.reinterpret_f64 (local.get $c)))
+      (local.set $E (i32.sub (i32.wrap_i64 (i64.shr_u (local.get $bits) (i64.const 52))) (i32.const 1075)))
+      ;; [2^-20, 2^53): E in [-72, 0] (also excludes signs, NaN, infinities)
+      (br_if $out (i32.or (i32.gt_s (local.get $E) (i32.const 0)) (i32.lt_s (local.get $E) (i32.const -72))))
+      (local.set $M (i64.or (i64.and (local.get $bits) (i64.const 0xfffffffffffff)) (i64.const 0x10000000000000)))
+      (local.set $t (i32.sub (i32.sub (i32.const 1) (local.get $E)) (local.get $f)))
+      (local.set $h (if (result i64) (i32.lt_s (local.get $t) (i32.const 0))
+        (then (i64.shl (local.get $p5) (i64.extend_i32_u (i32.sub (i32.const 0) (local.get $t)))))
+        (else (local.get $p5))))
+      (br_if $out (i64.ge_u (local.get $h) (i64.const 4398046511104))) ;; 2^42
+      (local.set $d (i64.sub
+        (if (result i64) (i32.le_s (local.get $t) (i32.const 0)) (then (local.get $D))
+          (else (if (result i64) (i32.ge_s (local.get $t) (i32.const 64)) (then (i64.const 0))
+            (else (i64.shl (local.get $D) (i64.extend_i32_u (local.get $t)))))))
+        (i64.mul (i64.shl (local.get $M) (i64.const 1)) (local.get $h))))
+      (if (i64.gt_s (local.get $d) (local.get $h))
+        (then (local.set $c (f64.reinterpret_i64 (i64.add (local.get $bits) (i64.const 1)))) (br $try)))
+      ;; at M = 2^52 the lower neighbour is only ulp/2 away: below c, leave it to the general path
+      (br_if $out (i32.and (i64.eq (local.get $M) (i64.const 0x10000000000000)) (i64.lt_s (local.get $d) (i64.const 0))))
+      (if (i64.lt_s (local.get $d) (i64.sub (i64.const 0) (local.get $h)))
+        (then (local.set $c (f64.reinterpret_i64 (i64.sub (local.get $bits) (i64.const 1)))) (br $try)))
+      (if (i64.eqz (i64.and (local.get $M) (i64.const 1))) (then (return (local.get $c))))
+      (if (i64.eq (local.get $d) (local.get $h)) (then (return (f64.reinterpret_i64 (i64.add (local.get $bits) (i64.const 1))))))
+      (if (i64.eq (local.get $d) (i64.sub (i64.const 0) (local.get $h))) (then (return (f64.reinterpret_i64 (i64.sub (local.get $bits) (i64.const 1))))))
+      (return (local.get $c))))
+    (f64.const nan))
+
+  ;; The score in the element $lpdata just read ($sa/$sn/$sv): an integer, or
+  ;; text of the fast paths of double.ts parseScoreAt ([-]digits[.digits],
+  ;; at most 19 significant digits, at most 22 decimals). Leaves it in $sf and
+  ;; returns 1, or returns 0 for any other text (JavaScript parses it).
+  (global $sf (mut f64) (f64.const 0))
+  (func $lpscore (result i32)
+    (local $i i32) (local $end i32) (local $c i32) (local $neg i32) (local $D i64)
+    (local $digits i32) (local $frac i32) (local $v f64)
+    (if (i32.lt_s (global.get $sa) (i32.const 0))
+      (then (global.set $sf (f64.convert_i64_s (global.get $sv))) (return (i32.const 1))))
+    (local.set $i (global.get $sa))
+    (local.set $end (i32.add (local.get $i) (global.get $sn)))
+    (if (i32.and (i32.lt_u (local.get $i) (local.get $end)) (i32.eq (i32.load8_u (local.get $i)) (i32.const 0x2d)))
+      (then (local.set $neg (i32.const 1)) (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+    (if (i32.ge_u (local.get $i) (local.get $end)) (then (return (i32.const 0))))
+    (local.set $frac (i32.const -1))
+    (block $done (loop $ch
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $c (i32.load8_u (local.get $i)))
+      (if (i32.lt_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10))
+        (then
+          (local.set $D (i64.add (i64.mul (local.get $D) (i64.const 10)) (i64.extend_i32_u (i32.sub (local.get $c) (i32.const 0x30)))))
+          (if (i64.ne (local.get $D) (i64.const 0)) (then (local.set $digits (i32.add (local.get $digits) (i32.const 1)))))
+          (if (i32.ge_s (local.get $frac) (i32.const 0)) (then (local.set $frac (i32.add (local.get $frac) (i32.const 1))))))
+        (else
+          (if (i32.and (i32.eq (local.get $c) (i32.const 0x2e)) (i32.lt_s (local.get $frac) (i32.const 0)))
+            (then (local.set $frac (i32.const 0)))
+            (else (return (i32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $ch)))
+    (if (i32.or (i32.eqz (local.get $frac)) (i32.gt_s (local.get $frac) (i32.const 22))) (then (return (i32.const 0))))
+    (if (i32.gt_u (local.get $digits) (i32.const 19)) (then (return (i32.const 0))))
+    (if (i32.lt_s (local.get $frac) (i32.const 0)) (then (local.set $frac (i32.const 0))))
+    (local.set $v
+      (if (result f64) (i32.le_u (local.get $digits) (i32.const 15))
+        (then (f64.div (f64.convert_i64_u (local.get $D)) (call $pow10 (local.get $frac))))
+        (else (call $nearest (local.get $D) (local.get $frac)))))
+    (if (f64.ne (local.get $v) (local.get $v)) (then (return (i32.const 0))))
+    (global.set $sf (if (result f64) (local.get $neg) (then (f64.neg (local.get $v))) (else (local.get $v))))
+    (i32.const 1))
+
+  ;; The score text mem[p, p + n) as $lpscore reads it, or NaN where it
+  ;; leaves the text to JavaScript (for tests: the same reading as in lpcheck and run).
+  (func (export "scoretext") (param $p i32) (param $n i32) (result f64)
+    (global.set $sa (local.get $p))
+    (global.set $sn (local.get $n))
+    (if (result f64) (call $lpscore) (then (global.get $sf)) (else (f64.const nan))))
+
   ;; One listpack element at p (format.md 7.2), its data before end: sets
   ;; $sa/$sn/$sv as $rdbstr does and returns the position after its data
   ;; (its backlen is next), or 0 when it runs past end or its encoding byte is
@@ -380,9 +507,11 @@
   ;; Checks the listpack of n bytes at p as listpack.ts walkListpack does
   ;; (every check it makes: header, terminator, each element's encoding,
   ;; bounds and backlen, the count), and that no element's RESP would be
-  ;; over outMax bytes. Returns its number of elements, or -1 when any check
-  ;; fails (walkListpack then finds which).
-  (func (export "lpcheck") (param $p i32) (param $n i32) (param $outMax i32) (result i32)
+  ;; over outMax bytes; with zset 1, also that every second element is a
+  ;; score $lpscore reads and $score writes (written at 65536, the output
+  ;; area, as a scratch). Returns its number of elements, or -1 when any check
+  ;; fails (walkListpack then finds which, or JavaScript reads the scores).
+  (func (export "lpcheck") (param $p i32) (param $n i32) (param $outMax i32) (param $zset i32) (result i32)
     (local $end i32) (local $q i32) (local $l i32) (local $bl i32) (local $k i32) (local $c i32)
     (local $back i32) (local $found i32) (local $count i32)
     (if (i32.lt_u (local.get $n) (i32.const 7)) (then (return (i32.const -1))))
@@ -396,6 +525,10 @@
       (local.set $q (call $lpdata (local.get $p) (local.get $end)))
       (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
       (if (i32.gt_u (i32.add (call $textlen) (i32.const 64)) (local.get $outMax)) (then (return (i32.const -1))))
+      (if (i32.and (local.get $zset) (i32.and (local.get $found) (i32.const 1)))
+        (then
+          (if (i32.eqz (call $lpscore)) (then (return (i32.const -1))))
+          (if (i32.eqz (call $score (i32.const 65536) (global.get $sf))) (then (return (i32.const -1))))))
       (local.set $l (i32.sub (local.get $q) (local.get $p)))
       (local.set $bl (call $backlenSize (local.get $l)))
       (if (i32.gt_u (local.get $bl) (i32.sub (local.get $end) (local.get $q))) (then (return (i32.const -1))))
@@ -428,7 +561,8 @@
   ;; max units: shape 1 one string (list/set member), 2 two (hash field and
   ;; value), 3 a string and a little-endian binary score (written score
   ;; first); shapes 4 and 5 as 1 and 2, of listpack elements (of a listpack
-  ;; lpcheck accepted, lim its terminator). A unit's output must fit below outEnd (8 bytes of room after it
+  ;; lpcheck accepted, lim its terminator), and 6 a listpack sorted set's
+  ;; member and score element (written score first, as 3). A unit's output must fit below outEnd (8 bytes of room after it
   ;; are written over). Stops with 0 after max units, 1 at a unit not whole
   ;; before lim, 2 after the unit that fills the batch (countRoom units, or
   ;; sizeRoom bytes counted: strings' text lengths, plus 24 a sorted-set
@@ -440,7 +574,8 @@
     (local $a1 i32) (local $n1 i32) (local $v1 i64) (local $len1 i32) (local $len2 i32) (local $f f64)
     (local $o i32) (local $a2 i32) (local $n2 i32) (local $v2 i64) (local $lp i32) (local $pairs i32)
     (local.set $lp (i32.ge_u (local.get $shape) (i32.const 4)))
-    (local.set $pairs (i32.or (i32.eq (local.get $shape) (i32.const 2)) (i32.eq (local.get $shape) (i32.const 5))))
+    (local.set $pairs (i32.or (i32.or (i32.eq (local.get $shape) (i32.const 2)) (i32.eq (local.get $shape) (i32.const 5)))
+                              (i32.eq (local.get $shape) (i32.const 6))))
     (block $stop (loop $unit
       (local.set $reason (i32.const 0))
       (br_if $stop (i32.ge_u (local.get $taken) (local.get $max)))
@@ -461,7 +596,12 @@
           (br_if $stop (i32.eqz (local.get $q2)))
           (local.set $reason (i32.const 4))
           (br_if $stop (i32.eq (local.get $q2) (i32.const 1)))
-          (local.set $len2 (call $textlen)))
+          (local.set $len2 (call $textlen))
+          (if (i32.eq (local.get $shape) (i32.const 6))
+            (then
+              (br_if $stop (i32.eqz (call $lpscore)))
+              (local.set $f (global.get $sf))
+              (local.set $len2 (i32.const 0)))))
         (else (if (i32.eq (local.get $shape) (i32.const 3))
           (then
             (local.set $reason (i32.const 1))
@@ -472,11 +612,14 @@
       (local.set $reason (i32.const 3))
       (br_if $stop (i32.gt_u (i32.add (i32.add (local.get $len1) (local.get $len2)) (i32.const 64))
                              (i32.sub (local.get $outEnd) (local.get $out))))
-      (if (i32.eq (local.get $shape) (i32.const 3))
+      (if (i32.or (i32.eq (local.get $shape) (i32.const 3)) (i32.eq (local.get $shape) (i32.const 6)))
         (then
           (local.set $o (call $score (local.get $out) (local.get $f)))
           (local.set $reason (i32.const 4))
           (br_if $stop (i32.eqz (local.get $o)))
+          ;; the member, read first (shape 6: its element's values were kept)
+          (if (i32.eq (local.get $shape) (i32.const 6))
+            (then (global.set $sa (local.get $a1)) (global.set $sn (local.get $n1)) (global.set $sv (local.get $v1))))
           (local.set $out (call $bulk (local.get $o)))
           (local.set $size (i32.add (local.get $size) (i32.const 24))))
         (else (if (local.get $pairs)

@@ -65,6 +65,13 @@ export interface ValueSink extends ElementReceiver {
    * their number, or -1 to leave the blob to the decoder (which walks it).
    */
   listpack?(blob: Uint8Array, pairs: boolean): number;
+  /**
+   * Optional: takes all the members and scores of a listpack sorted set (as
+   * through `str`/`int` and `score`), once it has checked the blob as
+   * walkListpack does and read every score; returns the number of elements,
+   * or -1 to leave the blob to the decoder.
+   */
+  zsetListpack?(blob: Uint8Array): number;
   /** The score of the sorted-set member just given. */
   score(v: number): void;
   /**

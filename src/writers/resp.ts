@@ -388,17 +388,33 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
    * decoder walk it (a damaged listpack, one too large, an odd hash).
    */
   listpack(blob: Uint8Array, pairs: boolean): number {
-    const k = this.kernelFor(pairs ? K_HASH : K_LIST);
+    return pairs ? this.listpackKernel(blob, K_HASH, 5) : this.listpackKernel(blob, K_LIST, 4);
+  }
+
+  /**
+   * ValueSink: a listpack sorted set's members and scores, written by the
+   * kernel once it has checked the listpack and read every score (integers,
+   * and the decimal text of double.ts's fast paths whose double it writes
+   * as `score` would). Returns the number of elements, or -1 to have the
+   * decoder walk it (then each score comes through `score`).
+   */
+  zsetListpack(blob: Uint8Array): number {
+    return this.listpackKernel(blob, K_ZSET, 6);
+  }
+
+  /** The kernel's `run` over a whole listpack of units of `shape` (4 members, 5 pairs, 6 member and score), once `lpcheck` accepts it. */
+  private listpackKernel(blob: Uint8Array, kind: number, shape: 4 | 5 | 6): number {
+    const k = this.kernelFor(kind);
     if (k === null || blob.length > RUN_IN_BYTES) return -1;
     k.mem.set(blob, RUN_IN);
     this.mirrorLo = this.mirrorHi = 0;
-    const count = k.lpcheck(RUN_IN, blob.length, RUN_OUT_BYTES - 64);
-    if (count <= 0 || (pairs && count % 2 !== 0)) return count === 0 ? 0 : -1;
-    const units = pairs ? count / 2 : count;
+    const count = k.lpcheck(RUN_IN, blob.length, RUN_OUT_BYTES - 64, shape === 6 ? 1 : 0);
+    if (count <= 0 || (shape !== 4 && count % 2 !== 0)) return count === 0 ? 0 : -1;
+    const units = shape === 4 ? count : count / 2;
     const lim = RUN_IN + blob.length - 1;
     let p = RUN_IN + 6;
     for (let taken = 0; taken < units; ) {
-      const reason = this.kernelStep(k, p, lim, units - taken, pairs ? 5 : 4);
+      const reason = this.kernelStep(k, p, lim, units - taken, shape);
       taken += k.results[2]!;
       p = k.results[0]!;
       if (reason !== 2 && reason !== 3 && taken < units) {

@@ -12,10 +12,25 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseScore } from '../../src/rdb/double.js';
 import { RdbkitError } from '../../src/errors.js';
+import { respKernel, RUN_IN } from '../../src/rdb/kernels.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+/** The RESP kernel's reading (kernels.wat $lpscore, as lpcheck and run use it for listpack sorted sets): NaN where it leaves the text to JavaScript. */
+const kernel = respKernel();
+function kernelScore(s: string): number {
+  const b = enc(s);
+  kernel!.mem.set(b, RUN_IN);
+  return kernel!.scoretext(RUN_IN, b.length);
+}
+let kernelRead = 0;
+/** parseScore, and the kernel where it reads the text, give Number's double. */
 const same = (s: string): void => {
   expect(Object.is(parseScore(enc(s), 0), Number(s)), s).toBe(true);
+  if (kernel === null) return;
+  const v = kernelScore(s);
+  if (Number.isNaN(v)) return;
+  kernelRead++;
+  expect(Object.is(v, Number(s)), `kernel: ${s}`).toBe(true);
 };
 
 describe('parseScore', () => {
@@ -97,5 +112,11 @@ describe('parseScore', () => {
       }
     }
   });
-});
 
+  it.skipIf(kernel === null)('the kernel reads the same texts (the checks above ran it too), and leaves the other forms to JavaScript', () => {
+    // Every text the tests above gave: the kernel read most of them, each as Number does.
+    expect(kernelRead).toBeGreaterThan(100000);
+    for (const s of ['0.5', '-0', '007', '123456.78899999999', '1700000000000', '0.1', '-12.25']) expect(Object.is(kernelScore(s), Number(s)), s).toBe(true);
+    for (const s of ['1e5', 'inf', '-inf', 'nan', '5.', '.', '-', '', '+1', '12345678901234567890', '0.00000000000000000000001', '1 ']) expect(kernelScore(s), s).toBeNaN();
+  });
+});
