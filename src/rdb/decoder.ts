@@ -1108,7 +1108,8 @@ export class RdbDecoder extends ByteReader {
         const lp = this.blobRef();
         const nodeKey = this.refBuf1.subarray(this.refStart1, this.refEnd1);
         if (nodeKey.length !== 16) throw corrupt(`stream node key is ${nodeKey.length} bytes, expected 16`, keyAt);
-        walkStreamNode(nodeKey, lp, lpAt, false, sink as StreamEntryReceiver);
+        const whole = (sink as ValueSink).streamNode;
+        if (v.skip || whole === undefined || whole.call(sink, nodeKey, lp) < 0) walkStreamNode(nodeKey, lp, lpAt, false, sink as StreamEntryReceiver);
         v.nodes++;
         if (--v.remaining === 0) v.mode = V_STREAM_META;
         return;

@@ -104,12 +104,17 @@ export const RUN_OUT_BYTES = 1 << 18;
 export const RUN_IN = RUN_OUT + RUN_OUT_BYTES + 64;
 export const RUN_IN_BYTES = 1 << 18;
 
+/** Where `xadd` reads the stream node's master ID (16 bytes, big-endian). */
+export const STREAM_ID = 32800;
+
 /** The RESP kernel of kernels.wat (`run`), in an instance and memory of its own. */
 export interface RespKernel {
   /** See kernels.wat: units of RDB strings or listpack elements in mem[p, lim) to RESP at out; returns why it stopped. */
   run(p: number, lim: number, max: number, shape: number, out: number, outEnd: number, countRoom: number, sizeRoom: number): number;
   /** See kernels.wat: checks the listpack of n bytes at p (zset 1: and its scores); its number of elements, or -1. */
   lpcheck(p: number, n: number, outMax: number, zset: number): number;
+  /** See kernels.wat: a stream node's listpack (n bytes at p, master ID at STREAM_ID) to XADD commands at out; live entries written, or -1. */
+  xadd(p: number, n: number, pre: number, preLen: number, out: number, outEnd: number): number;
   /** See kernels.wat: the score text of n bytes at p as lpcheck and run read it, or NaN where they leave it to JavaScript. */
   scoretext(p: number, n: number): number;
   /** The memory (RUN_IN + RUN_IN_BYTES + 64 bytes at least). */
@@ -127,10 +132,10 @@ export function respKernel(): RespKernel | null {
   const module = compiledModule();
   if (module === null) return null;
   try {
-    const ex = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; run: RespKernel['run']; lpcheck: RespKernel['lpcheck']; scoretext: RespKernel['scoretext'] };
+    const ex = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; run: RespKernel['run']; lpcheck: RespKernel['lpcheck']; scoretext: RespKernel['scoretext']; xadd: RespKernel['xadd'] };
     const bytes = RUN_IN + RUN_IN_BYTES + 64;
     ex.mem.grow(Math.ceil((bytes - ex.mem.buffer.byteLength) / 65536));
-    respLoaded = { run: ex.run, lpcheck: ex.lpcheck, scoretext: ex.scoretext, mem: new Uint8Array(ex.mem.buffer), results: new Uint32Array(ex.mem.buffer, 32776, 4) };
+    respLoaded = { run: ex.run, lpcheck: ex.lpcheck, scoretext: ex.scoretext, xadd: ex.xadd, mem: new Uint8Array(ex.mem.buffer), results: new Uint32Array(ex.mem.buffer, 32776, 4) };
   } catch {
     respLoaded = null;
   }

@@ -557,6 +557,158 @@
     (if (i32.eqz (local.get $q)) (then (return (i32.const 0))))
     (i32.add (local.get $q) (call $backlenSize (i32.sub (local.get $q) (local.get $p)))))
 
+  ;; The integer element at p (of a listpack lpcheck accepted) into $sv;
+  ;; returns the position after it, or 0 past end or for a string element.
+  (func $lpint (param $p i32) (param $end i32) (result i32)
+    (local.set $p (call $lpstr (local.get $p) (local.get $end)))
+    (if (i32.ge_s (global.get $sa) (i32.const 0)) (then (return (i32.const 0))))
+    (local.get $p))
+
+  ;; $lpint, and $sv within [0, max]; 0 otherwise.
+  (func $lpcount (param $p i32) (param $end i32) (param $max i32) (result i32)
+    (local.set $p (call $lpint (local.get $p) (local.get $end)))
+    (if (i32.eqz (local.get $p)) (then (return (i32.const 0))))
+    (if (i64.gt_u (global.get $sv) (i64.extend_i32_u (local.get $max))) (then (return (i32.const 0))))
+    (local.get $p))
+
+  ;; n bytes from src to dst, 8 at a time (up to 7 bytes past dst + n written over).
+  (func $copy (param $dst i32) (param $src i32) (param $n i32)
+    (local $k i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $k) (local.get $n)))
+      (i64.store (i32.add (local.get $dst) (local.get $k)) (i64.load (i32.add (local.get $src) (local.get $k))))
+      (local.set $k (i32.add (local.get $k) (i32.const 8)))
+      (br $l))))
+
+  ;; A big-endian u64 at p.
+  (func $be64 (param $p i32) (result i64)
+    (local $v i64) (local $k i32)
+    (loop $l
+      (local.set $v (i64.or (i64.shl (local.get $v) (i64.const 8)) (i64.load8_u (i32.add (local.get $p) (local.get $k)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $k) (i32.const 8))))
+    (local.get $v))
+
+  ;; The element at p as a bulk string at out when it fits below outEnd (8
+  ;; bytes of room after it are written over); the position after it, or 0.
+  (func $lpbulk (param $p i32) (param $end i32) (param $out i32) (param $outEnd i32) (result i32)
+    (if (i32.eqz (call $lpstr (local.get $p) (local.get $end))) (then (return (i32.const 0))))
+    (if (i32.gt_u (i32.add (call $textlen) (i32.const 32)) (i32.sub (local.get $outEnd) (local.get $out))) (then (return (i32.const 0))))
+    (call $bulk (local.get $out)))
+
+  ;; One stream node (format.md 8.1) to XADD commands at out, below outEnd:
+  ;; its master ID (16 bytes, big-endian) at 32800, its listpack of n bytes at
+  ;; p (one lpcheck accepted), "$4 XADD $len key" at pre (preLen bytes). The
+  ;; checks of stream.ts StreamNodeWalk: returns the number of live entries
+  ;; written (the output's end at 32780), or -1 when a check fails, an
+  ;; integer of the layout is a string or out of the range taken here, or
+  ;; the output would not fit — then the decoder walks the node in
+  ;; JavaScript (which names the fault) and this output is not used.
+  ;; Master fields: their positions at 33024, at most 256 of them.
+  (func (export "xadd") (param $p i32) (param $n i32) (param $pre i32) (param $preLen i32)
+      (param $out i32) (param $outEnd i32) (result i32)
+    (local $end i32) (local $q i32) (local $count i32) (local $total i32) (local $nf i32) (local $k i32)
+    (local $e i32) (local $flags i32) (local $msd i64) (local $pairs i32) (local $back i32) (local $live i32)
+    (local $ms i64) (local $seq i64) (local $a i32) (local $b i32) (local $same i32) (local $give i32)
+    (local.set $end (i32.sub (i32.add (local.get $p) (local.get $n)) (i32.const 1)))
+    (local.set $q (call $lpcount (i32.add (local.get $p) (i32.const 6)) (local.get $end) (i32.const 0x3fffffff)))
+    (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+    (local.set $count (i32.wrap_i64 (global.get $sv)))
+    (local.set $q (call $lpcount (local.get $q) (local.get $end) (i32.const 0x3fffffff)))
+    (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+    (local.set $total (i32.add (local.get $count) (i32.wrap_i64 (global.get $sv))))
+    (local.set $q (call $lpcount (local.get $q) (local.get $end) (i32.const 256)))
+    (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+    (local.set $nf (i32.wrap_i64 (global.get $sv)))
+    (block $mdone (loop $mf
+      (br_if $mdone (i32.ge_u (local.get $k) (local.get $nf)))
+      (i32.store (i32.add (i32.const 33024) (i32.shl (local.get $k) (i32.const 2))) (local.get $q))
+      (local.set $q (call $lpstr (local.get $q) (local.get $end)))
+      (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $mf)))
+    (local.set $q (call $lpcount (local.get $q) (local.get $end) (i32.const 0)))
+    (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+    (block $edone (loop $entry
+      (br_if $edone (i32.ge_u (local.get $e) (local.get $total)))
+      (local.set $q (call $lpcount (local.get $q) (local.get $end) (i32.const 3)))
+      (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+      (local.set $flags (i32.wrap_i64 (global.get $sv)))
+      (local.set $q (call $lpint (local.get $q) (local.get $end)))
+      (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+      (local.set $msd (global.get $sv))
+      (local.set $q (call $lpint (local.get $q) (local.get $end)))
+      (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+      (local.set $ms (i64.add (call $be64 (i32.const 32800)) (local.get $msd)))
+      (local.set $seq (i64.add (call $be64 (i32.const 32808)) (global.get $sv)))
+      (local.set $same (i32.and (local.get $flags) (i32.const 2)))
+      (local.set $give (i32.eqz (i32.and (local.get $flags) (i32.const 1))))
+      (if (local.get $same)
+        (then
+          (local.set $pairs (local.get $nf))
+          (local.set $back (i32.add (local.get $nf) (i32.const 3))))
+        (else
+          (local.set $q (call $lpcount (local.get $q) (local.get $end) (i32.const 0xfffff)))
+          (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+          (local.set $pairs (i32.wrap_i64 (global.get $sv)))
+          (local.set $back (i32.add (i32.shl (local.get $pairs) (i32.const 1)) (i32.const 4)))))
+      (if (local.get $give)
+        (then
+          ;; "*N", the prefix, "$len ms-seq"
+          (if (i32.gt_u (i32.add (local.get $preLen) (i32.const 96)) (i32.sub (local.get $outEnd) (local.get $out))) (then (return (i32.const -1))))
+          (i32.store8 (local.get $out) (i32.const 0x2a))
+          (local.set $k (i32.add (i32.const 3) (i32.shl (local.get $pairs) (i32.const 1))))
+          (local.set $out (call $putdigits (i32.add (local.get $out) (i32.const 1)) (i64.extend_i32_u (local.get $k))
+                                           (call $digits (i64.extend_i32_u (local.get $k)))))
+          (i32.store16 (local.get $out) (i32.const 0x0a0d))
+          (call $copy (i32.add (local.get $out) (i32.const 2)) (local.get $pre) (local.get $preLen))
+          (local.set $out (i32.add (i32.add (local.get $out) (i32.const 2)) (local.get $preLen)))
+          (local.set $a (call $digits (local.get $ms)))
+          (local.set $b (call $digits (local.get $seq)))
+          (local.set $out (call $head (local.get $out) (i32.add (i32.add (local.get $a) (local.get $b)) (i32.const 1))))
+          (local.set $out (call $putdigits (local.get $out) (local.get $ms) (local.get $a)))
+          (i32.store8 (local.get $out) (i32.const 0x2d))
+          (local.set $out (call $putdigits (i32.add (local.get $out) (i32.const 1)) (local.get $seq) (local.get $b)))
+          (i32.store16 (local.get $out) (i32.const 0x0a0d))
+          (local.set $out (i32.add (local.get $out) (i32.const 2)))
+          (local.set $live (i32.add (local.get $live) (i32.const 1)))))
+      (local.set $k (i32.const 0))
+      (block $fdone (loop $field
+        (br_if $fdone (i32.ge_u (local.get $k) (local.get $pairs)))
+        (if (local.get $same)
+          (then
+            (if (local.get $give)
+              (then
+                (local.set $out (call $lpbulk (i32.load (i32.add (i32.const 33024) (i32.shl (local.get $k) (i32.const 2)))) (local.get $end)
+                                              (local.get $out) (local.get $outEnd)))
+                (if (i32.eqz (local.get $out)) (then (return (i32.const -1)))))))
+          (else
+            (if (local.get $give)
+              (then
+                (local.set $out (call $lpbulk (local.get $q) (local.get $end) (local.get $out) (local.get $outEnd)))
+                (if (i32.eqz (local.get $out)) (then (return (i32.const -1))))))
+            (local.set $q (call $lpstr (local.get $q) (local.get $end)))
+            (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))))
+        ;; the value
+        (if (local.get $give)
+          (then
+            (local.set $out (call $lpbulk (local.get $q) (local.get $end) (local.get $out) (local.get $outEnd)))
+            (if (i32.eqz (local.get $out)) (then (return (i32.const -1))))))
+        (local.set $q (call $lpstr (local.get $q) (local.get $end)))
+        (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $field)))
+      (local.set $q (call $lpint (local.get $q) (local.get $end)))
+      (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
+      (if (i64.ne (global.get $sv) (i64.extend_i32_u (local.get $back))) (then (return (i32.const -1))))
+      (local.set $e (i32.add (local.get $e) (i32.const 1)))
+      (br $entry)))
+    (if (i32.ne (local.get $q) (local.get $end)) (then (return (i32.const -1))))
+    ;; live entries: the count the node states
+    (if (i32.ne (local.get $live) (local.get $count)) (then (return (i32.const -1))))
+    (i32.store (i32.const 32780) (local.get $out))
+    (local.get $live))
+
   ;; Units of RDB strings in [p, lim) to RESP bulk strings at out, at most
   ;; max units: shape 1 one string (list/set member), 2 two (hash field and
   ;; value), 3 a string and a little-endian binary score (written score

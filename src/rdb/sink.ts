@@ -84,6 +84,13 @@ export interface ValueSink extends ElementReceiver {
   streamEntry?(ms: Int64, seq: Int64, deleted: boolean, pairs: number): void;
   streamEnd?(meta: StreamMeta): void;
   /**
+   * Optional, with `streamEntry`: takes all the live entries of one stream
+   * node (its 16-byte master ID and its listpack), the same as through
+   * `streamEntry`/`str`/`int`, once it has checked the node as the decoder
+   * does; returns their number, or -1 to leave the node to the decoder.
+   */
+  streamNode?(nodeKey: Uint8Array, lp: Uint8Array): number;
+  /**
    * The value is complete; its record spans input offsets `[offset, end)`
    * (type byte to last byte). With the decoder's `rawValues`, `raw` holds the
    * value's bytes as stored (after the key) for values of one unit — strings

@@ -13,7 +13,7 @@ import type { HashEntry, Int64, KeyChunkEvent, KeyEndEvent, KeyEvent, KeyInfo, K
 import type { ValueSink } from '../rdb/sink.js';
 import { dumpPayload, keepsEncoding, valueBytes } from '../rdb/encoder.js';
 import { sinkGivesRaw } from '../rdb/decoder.js';
-import { respKernel, RUN_IN, RUN_IN_BYTES, RUN_OUT, RUN_OUT_BYTES, type RespKernel } from '../rdb/kernels.js';
+import { respKernel, RUN_IN, RUN_IN_BYTES, RUN_OUT, RUN_OUT_BYTES, STREAM_ID, type RespKernel } from '../rdb/kernels.js';
 import { ByteWriter, ChunkedOutput, digitCount, putDigits } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
 
@@ -491,6 +491,33 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.xaddHead(this.sinkKey, ms, seq, pairs);
   }
 
+  /**
+   * ValueSink: a whole stream node written by the kernel (`xadd`), which
+   * checks it as the decoder does; -1 (nothing written) leaves it to the
+   * decoder: a damaged node, one of unusual layout, or output too large.
+   */
+  streamNode(nodeKey: Uint8Array, lp: Uint8Array): number {
+    const k = this.kernelFor(K_STREAM);
+    const pre = this.xaddPrefixFor(this.sinkKey);
+    const preAt = RUN_IN + ((lp.length + 7) & ~7);
+    if (k === null || preAt + pre.length + 8 > RUN_IN + RUN_IN_BYTES || nodeKey.length !== 16) return -1;
+    const mem = k.mem;
+    mem.set(lp, RUN_IN);
+    mem.set(pre, preAt);
+    mem.set(nodeKey, STREAM_ID);
+    this.mirrorLo = this.mirrorHi = 0;
+    if (k.lpcheck(RUN_IN, lp.length, RUN_OUT_BYTES - 64, 0) <= 0) return -1;
+    const n = k.xadd(RUN_IN, lp.length, preAt, pre.length, RUN_OUT, RUN_OUT + RUN_OUT_BYTES - 16);
+    if (n < 0) return -1;
+    const len = k.results[1]! - RUN_OUT;
+    this.maybeFlush();
+    this.ensure(len);
+    this.buf.set(mem.subarray(RUN_OUT, RUN_OUT + len), this.pos);
+    this.pos += len;
+    this.streamEntries += n;
+    return n;
+  }
+
   /** ValueSink: the stream's entries are written; its metadata follows. */
   streamEnd(meta: StreamMeta): void {
     this.streamMeta(this.sinkKey, meta);
@@ -713,11 +740,9 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     }
   }
 
-  /** `XADD key id`, its `pairs` fields and values to follow (written without an argument array: streams have many small entries). */
-  private xaddHead(key: Uint8Array, ms: Int64, seq: Int64, pairs: number): void {
-    this.header(0x2a, 3 + 2 * pairs);
+  /** "$4 XADD $n key", made once per stream. */
+  private xaddPrefixFor(key: Uint8Array): Uint8Array {
     if (key !== this.xaddKey) {
-      // "$4 XADD $n key", made once per stream.
       const w = new ByteWriter(key.length + 32);
       w.ascii('$4\r\nXADD\r\n$' + key.length + '\r\n');
       w.bytes(key);
@@ -725,7 +750,13 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.xaddPrefix = w.result();
       this.xaddKey = key;
     }
-    this.bytes(this.xaddPrefix);
+    return this.xaddPrefix;
+  }
+
+  /** `XADD key id`, its `pairs` fields and values to follow (written without an argument array: streams have many small entries). */
+  private xaddHead(key: Uint8Array, ms: Int64, seq: Int64, pairs: number): void {
+    this.header(0x2a, 3 + 2 * pairs);
+    this.bytes(this.xaddPrefixFor(key));
     if (typeof ms === 'number' && typeof seq === 'number') {
       const a = digitCount(ms);
       const b = digitCount(seq);

@@ -1,17 +1,19 @@
 /**
  * Stream nodes walked element by element (walkStreamNode), on both of the
  * decoder's paths: events (decodeStreamNode) and a sink with `streamEntry`
- * (RespWriter writes each XADD as the entry comes). Input: streams built here
+ * (RespWriter writes each XADD as the entry comes, or a whole node in its
+ * WebAssembly kernel). Input: streams built here
  * by hand from a model — master IDs and deltas up to 2^64 (IDs past 2^53 are
  * bigints), entries with and without SAMEFIELDS, tombstones, integer and big
  * integer values — and the truth is the model: the entries it holds, and the
  * RESP a reader of Redis's AOF rewrite expects for them, written here from
  * the model. Damaged nodes fail the same way on both paths.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RdbDecoder } from '../../src/rdb/decoder.js';
 import { RespWriter } from '../../src/writers/resp.js';
 import { RdbkitError } from '../../src/errors.js';
+import { resetKernels } from '../../src/rdb/kernels.js';
 import type { KeyEvent, StreamEntry } from '../../src/events.js';
 import { prng } from '../../scripts/shared.mjs';
 import { listpack, rdbLen, type LpElement } from '../helpers/hand-bytes.js';
@@ -49,7 +51,7 @@ function rdbStr(b: Buffer): Buffer {
 }
 
 /** The node's listpack, as t_stream.c lays it out (format.md 8.1). */
-function nodeListpack(m: Model, wide: boolean[]): Buffer {
+function nodeListpack(m: Model, wide: boolean[], tamper?: (els: LpElement[]) => void): Buffer {
   const els: LpElement[] = [];
   const live = m.entries.filter((e) => !e.deleted).length;
   els.push({ i: BigInt(live) }, { i: BigInt(m.entries.length - live) }, { i: BigInt(m.masterFields.length) });
@@ -67,11 +69,12 @@ function nodeListpack(m: Model, wide: boolean[]): Buffer {
       els.push({ i: BigInt(e.fields.length + 4) });
     }
   }
+  tamper?.(els);
   return listpack(els, wide);
 }
 
 /** An RDB 9 file with the model as one stream (type 15: no metadata past the last ID, no groups). */
-function streamFile(m: Model, wide: boolean[] = [false]): Uint8Array {
+function streamFile(m: Model, wide: boolean[] = [false], tamper?: (els: LpElement[]) => void): Uint8Array {
   const id = Buffer.alloc(16);
   id.writeBigUInt64BE(m.masterMs, 0);
   id.writeBigUInt64BE(m.masterSeq, 8);
@@ -90,7 +93,7 @@ function streamFile(m: Model, wide: boolean[] = [false]): Uint8Array {
       rdbStr(Buffer.from(m.key, 'latin1')),
       rdbLen(1),
       rdbStr(id),
-      rdbStr(nodeListpack(m, wide)),
+      rdbStr(nodeListpack(m, wide, tamper)),
       len(BigInt(m.entries.filter((e) => !e.deleted).length)),
       len(last.ms),
       len(last.seq),
@@ -158,7 +161,20 @@ function entriesOf(bytes: Uint8Array, tombstones: boolean): StreamEntry[] {
   return out;
 }
 
-function respOf(pieces: Iterable<Uint8Array>, sink: boolean): string {
+afterEach(() => resetKernels());
+
+/** Stream nodes RespWriter's kernel wrote (streamNode), counted across calls. */
+let kernelNodes = 0;
+const streamNode = RespWriter.prototype.streamNode;
+RespWriter.prototype.streamNode = function (this: RespWriter, nodeKey: Uint8Array, lp: Uint8Array): number {
+  const n = streamNode.call(this, nodeKey, lp);
+  if (n >= 0) kernelNodes++;
+  return n;
+};
+
+/** RESP of the stream: through the sink (with the WebAssembly kernel, or `js`: the JavaScript walker) or as events. */
+function respOf(pieces: Iterable<Uint8Array>, sink: boolean, js = false): string {
+  resetKernels(js);
   const w = new RespWriter();
   const out = writeThrough(pieces, w, { sink: sink ? w : null }).toString('latin1');
   // The stream went the way asked: through the sink, or as events.
@@ -193,9 +209,12 @@ describe('stream nodes, element by element', () => {
       const want = expectedResp(m);
       expect(respOf(whole(bytes), false)).toBe(want);
       expect(respOf(whole(bytes), true)).toBe(want);
+      expect(respOf(whole(bytes), true, true)).toBe(want);
       expect(respOf(random(bytes, t + 1), true)).toBe(want);
       if (t % 10 === 0) expect(respOf(bytewise(bytes), true)).toBe(want);
     }
+    // The kernel wrote most nodes (it leaves flags beyond 3 and such to JavaScript).
+    expect(kernelNodes).toBeGreaterThan(200);
   });
 
   it('damaged nodes: the same RdbkitError (code, message, offset) through the sink as on the event path', () => {
@@ -209,9 +228,9 @@ describe('stream nodes, element by element', () => {
       const at = lpStart + Math.floor(rnd() * (bytes.length - 9 - lpStart - 20));
       const bad = bytes.slice();
       bad[at] = rnd() < 0.5 ? bad[at]! ^ (1 << Math.floor(rnd() * 8)) : Math.floor(rnd() * 256);
-      const outcome = (sink: boolean): string => {
+      const outcome = (sink: boolean, js = false): string => {
         try {
-          return 'ok ' + respOf(whole(bad), sink).length;
+          return 'ok ' + respOf(whole(bad), sink, js).length;
         } catch (e) {
           if (!(e instanceof RdbkitError)) throw e;
           return `${e.code} ${e.message} @${e.offset}`;
@@ -219,9 +238,56 @@ describe('stream nodes, element by element', () => {
       };
       const events = outcome(false);
       expect(outcome(true)).toBe(events);
+      expect(outcome(true, true), 'without WebAssembly').toBe(events);
       if (!events.startsWith('ok')) failures++;
     }
     // Most damage is caught (the rest changes a value or an ID, which both paths then write).
     expect(failures).toBeGreaterThan(150);
+  });
+
+  it('nodes whose layout is off by one element or one count: the same outcome with the kernel, the JavaScript walker and events', () => {
+    const rnd = prng(17);
+    const bump = (els: LpElement[], i: number, by: bigint): void => {
+      const e = els[i]!;
+      if ('i' in e) els[i] = { i: e.i + by };
+    };
+    const tampers: Array<[string, (els: LpElement[]) => void]> = [
+      ['live count + 1', (els) => bump(els, 0, 1n)],
+      ['live count - 1', (els) => bump(els, 0, -1n)],
+      ['deleted count + 1', (els) => bump(els, 1, 1n)],
+      ['master field count + 1', (els) => bump(els, 2, 1n)],
+      ['last back-count + 1', (els) => bump(els, els.length - 1, 1n)],
+      ['last element gone', (els) => void els.pop()],
+      ['a trailing element', (els) => void els.push({ i: 1n })],
+      ['first flags 4', (els) => (els[3 + Number((els[2] as { i: bigint }).i) + 1] = { i: 4n })],
+      ['first entry deleted or not', (els) => {
+        const at = 3 + Number((els[2] as { i: bigint }).i) + 1;
+        els[at] = { i: (els[at] as { i: bigint }).i ^ 1n };
+      }],
+      ['live count as text', (els) => (els[0] = { s: Buffer.from(String((els[0] as { i: bigint }).i)) })],
+    ];
+    const seen = new Set<string>();
+    for (let t = 0; t < 60; t++) {
+      const m = randomModel(rnd, 1 + Math.floor(rnd() * 8));
+      for (const [what, tamper] of tampers) {
+        const bytes = streamFile(m, [false], tamper);
+        const outcome = (sink: boolean, js: boolean): string => {
+          try {
+            return respOf(whole(bytes), sink, js);
+          } catch (e) {
+            if (!(e instanceof RdbkitError)) throw e;
+            return `${e.code} ${e.message} @${e.offset}`;
+          }
+        };
+        const events = outcome(false, false);
+        expect(outcome(true, false), what).toBe(events);
+        expect(outcome(true, true), `${what}, without WebAssembly`).toBe(events);
+        seen.add(events.startsWith('CORRUPT') ? events.replace(/ @\d+$/, '') : 'written');
+      }
+    }
+    // Each check of the node's layout was met at least once.
+    for (const m of ['stream node says', 'back-count does not match', 'listpack ends early', 'trailing elements', 'written']) {
+      expect([...seen].some((s) => s.includes(m)), m).toBe(true);
+    }
   });
 });
