@@ -245,6 +245,20 @@
 
   ;; "$n\r\n" at op; returns the position after it.
   (func $head (param $op i32) (param $n i32) (result i32)
+    (local $t i32)
+    ;; below 100 (most elements): stored whole, no digit loop (n / 10 = n × 205 >> 11 there)
+    (if (i32.lt_u (local.get $n) (i32.const 10))
+      (then
+        (i32.store (local.get $op) (i32.or (i32.const 0x0a0d0024) (i32.shl (i32.add (local.get $n) (i32.const 0x30)) (i32.const 8))))
+        (return (i32.add (local.get $op) (i32.const 4)))))
+    (if (i32.lt_u (local.get $n) (i32.const 100))
+      (then
+        (local.set $t (i32.shr_u (i32.mul (local.get $n) (i32.const 205)) (i32.const 11)))
+        (i32.store (local.get $op)
+          (i32.or (i32.or (i32.const 0x0d000024) (i32.shl (i32.add (local.get $t) (i32.const 0x30)) (i32.const 8)))
+                  (i32.shl (i32.add (i32.sub (local.get $n) (i32.mul (local.get $t) (i32.const 10))) (i32.const 0x30)) (i32.const 16))))
+        (i32.store8 offset=4 (local.get $op) (i32.const 0x0a))
+        (return (i32.add (local.get $op) (i32.const 5)))))
     (i32.store8 (local.get $op) (i32.const 0x24))
     (local.set $op (call $putdigits (i32.add (local.get $op) (i32.const 1)) (i64.extend_i32_u (local.get $n))
                                     (call $digits (i64.extend_i32_u (local.get $n)))))
