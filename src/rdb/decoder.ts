@@ -1227,7 +1227,7 @@ export class RdbDecoder extends ByteReader {
         walkZiplist(blob, at, sink);
         break;
       case RDB_TYPE.SET_INTSET:
-        walkIntset(blob, at, sink);
+        if (v.skip || sink.intset === undefined || sink.intset(blob) < 0) walkIntset(blob, at, sink);
         break;
       case RDB_TYPE.SET_LISTPACK:
         if (this.sinkListpack(v, blob, false) < 0) walkListpack(blob, at, sink);

@@ -5,7 +5,7 @@
  * 0.95 GB/s against 0.62 GB/s, copies in and out included. Where
  * WebAssembly is missing or refuses the module (a locked-down runtime),
  * `kernels()` is null and callers use their JavaScript versions. The RESP
- * kernel (`respKernel()`, RespWriter's `run`, `listpack` and `zsetListpack`)
+ * kernel (`respKernel()`, RespWriter's `run`, `listpack`, `zsetListpack`, `intset` and `streamNode`)
  * runs in an instance and memory of its own.
  */
 import { SLICES, THI, TLO } from './crc64-tables.js';
@@ -113,6 +113,8 @@ export interface RespKernel {
   run(p: number, lim: number, max: number, shape: number, out: number, outEnd: number, countRoom: number, sizeRoom: number): number;
   /** See kernels.wat: checks the listpack of n bytes at p (zset 1: and its scores); its number of elements, or -1. */
   lpcheck(p: number, n: number, outMax: number, zset: number): number;
+  /** See kernels.wat: checks the intset of n bytes at p; its number of members, or -1. */
+  intcheck(p: number, n: number): number;
   /** See kernels.wat: a stream node's listpack (n bytes at p, master ID at STREAM_ID) to XADD commands at out; live entries written, or -1. */
   xadd(p: number, n: number, pre: number, preLen: number, out: number, outEnd: number): number;
   /** See kernels.wat: the score text of n bytes at p as lpcheck and run read it, or NaN where they leave it to JavaScript. */
@@ -132,10 +134,10 @@ export function respKernel(): RespKernel | null {
   const module = compiledModule();
   if (module === null) return null;
   try {
-    const ex = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; run: RespKernel['run']; lpcheck: RespKernel['lpcheck']; scoretext: RespKernel['scoretext']; xadd: RespKernel['xadd'] };
+    const ex = new WebAssembly.Instance(module, {}).exports as { mem: WebAssembly.Memory; run: RespKernel['run']; lpcheck: RespKernel['lpcheck']; scoretext: RespKernel['scoretext']; xadd: RespKernel['xadd']; intcheck: RespKernel['intcheck'] };
     const bytes = RUN_IN + RUN_IN_BYTES + 64;
     ex.mem.grow(Math.ceil((bytes - ex.mem.buffer.byteLength) / 65536));
-    respLoaded = { run: ex.run, lpcheck: ex.lpcheck, scoretext: ex.scoretext, xadd: ex.xadd, mem: new Uint8Array(ex.mem.buffer), results: new Uint32Array(ex.mem.buffer, 32776, 4) };
+    respLoaded = { run: ex.run, lpcheck: ex.lpcheck, scoretext: ex.scoretext, xadd: ex.xadd, intcheck: ex.intcheck, mem: new Uint8Array(ex.mem.buffer), results: new Uint32Array(ex.mem.buffer, 32776, 4) };
   } catch {
     respLoaded = null;
   }

@@ -723,12 +723,52 @@
     (i32.store (i32.const 32780) (local.get $out))
     (local.get $live))
 
+  ;; Checks the intset of n bytes at p as intset.ts walkIntset does
+  ;; (encoding 2, 4 or 8, its length filling the blob, members strictly
+  ;; ascending); returns its number of members, or -1 (walkIntset then says
+  ;; why).
+  (func (export "intcheck") (param $p i32) (param $n i32) (result i32)
+    (local $enc i32) (local $len i32) (local $q i32) (local $end i32) (local $v i64) (local $prev i64)
+    (if (i32.lt_u (local.get $n) (i32.const 8)) (then (return (i32.const -1))))
+    (local.set $enc (i32.load (local.get $p)))
+    (local.set $len (i32.load offset=4 (local.get $p)))
+    (if (i32.and (i32.and (i32.ne (local.get $enc) (i32.const 2)) (i32.ne (local.get $enc) (i32.const 4))) (i32.ne (local.get $enc) (i32.const 8)))
+      (then (return (i32.const -1))))
+    (if (i64.ne (i64.add (i64.const 8) (i64.mul (i64.extend_i32_u (local.get $len)) (i64.extend_i32_u (local.get $enc)))) (i64.extend_i32_u (local.get $n)))
+      (then (return (i32.const -1))))
+    (local.set $q (i32.add (local.get $p) (i32.const 8)))
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (block $done (loop $m
+      (br_if $done (i32.ge_u (local.get $q) (local.get $end)))
+      (local.set $v (call $intat (local.get $q) (local.get $enc)))
+      (if (i32.and (i32.gt_u (local.get $q) (i32.add (local.get $p) (i32.const 8))) (i64.le_s (local.get $v) (local.get $prev)))
+        (then (return (i32.const -1))))
+      (local.set $prev (local.get $v))
+      (local.set $q (i32.add (local.get $q) (local.get $enc)))
+      (br $m)))
+    (local.get $len))
+
+  ;; The intset member of enc bytes at p, before lim, as $rdbstr reads an
+  ;; integer; returns the position after it, or 0 past lim.
+  (func $intel (param $p i32) (param $lim i32) (param $enc i32) (result i32)
+    (if (i32.gt_u (i32.add (local.get $p) (local.get $enc)) (local.get $lim)) (then (return (i32.const 0))))
+    (global.set $sa (i32.const -1))
+    (global.set $sv (call $intat (local.get $p) (local.get $enc)))
+    (i32.add (local.get $p) (local.get $enc)))
+
+  ;; The little-endian signed integer of enc (2, 4 or 8) bytes at p.
+  (func $intat (param $p i32) (param $enc i32) (result i64)
+    (if (i32.eq (local.get $enc) (i32.const 2)) (then (return (i64.extend_i32_s (i32.load16_s (local.get $p))))))
+    (if (i32.eq (local.get $enc) (i32.const 4)) (then (return (i64.extend_i32_s (i32.load (local.get $p))))))
+    (i64.load (local.get $p)))
+
   ;; Units of RDB strings in [p, lim) to RESP bulk strings at out, at most
   ;; max units: shape 1 one string (list/set member), 2 two (hash field and
   ;; value), 3 a string and a little-endian binary score (written score
   ;; first); shapes 4 and 5 as 1 and 2, of listpack elements (of a listpack
-  ;; lpcheck accepted, lim its terminator), and 6 a listpack sorted set's
-  ;; member and score element (written score first, as 3). A unit's output must fit below outEnd (8 bytes of room after it
+  ;; lpcheck accepted, lim its terminator), 6 a listpack sorted set's
+  ;; member and score element (written score first, as 3), and 7, 8, 9 an
+  ;; intset member of 2, 4 or 8 bytes (of an intset intcheck accepted). A unit's output must fit below outEnd (8 bytes of room after it
   ;; are written over). Stops with 0 after max units, 1 at a unit not whole
   ;; before lim, 2 after the unit that fills the batch (countRoom units, or
   ;; sizeRoom bytes counted: strings' text lengths, plus 24 a sorted-set
@@ -739,15 +779,18 @@
     (local $q i32) (local $q2 i32) (local $taken i32) (local $size i32) (local $reason i32)
     (local $a1 i32) (local $n1 i32) (local $v1 i64) (local $len1 i32) (local $len2 i32) (local $f f64)
     (local $o i32) (local $a2 i32) (local $n2 i32) (local $v2 i64) (local $lp i32) (local $pairs i32)
-    (local.set $lp (i32.ge_u (local.get $shape) (i32.const 4)))
+    (local.set $lp (i32.and (i32.ge_u (local.get $shape) (i32.const 4)) (i32.lt_u (local.get $shape) (i32.const 7))))
     (local.set $pairs (i32.or (i32.or (i32.eq (local.get $shape) (i32.const 2)) (i32.eq (local.get $shape) (i32.const 5)))
                               (i32.eq (local.get $shape) (i32.const 6))))
     (block $stop (loop $unit
       (local.set $reason (i32.const 0))
       (br_if $stop (i32.ge_u (local.get $taken) (local.get $max)))
       (local.set $reason (i32.const 1))
-      (local.set $q (if (result i32) (local.get $lp) (then (call $lpstr (local.get $p) (local.get $lim)))
-                                                     (else (call $rdbstr (local.get $p) (local.get $lim)))))
+      (local.set $q
+        (if (result i32) (i32.ge_u (local.get $shape) (i32.const 7))
+          (then (call $intel (local.get $p) (local.get $lim) (i32.shl (i32.const 1) (i32.sub (local.get $shape) (i32.const 6)))))
+          (else (if (result i32) (local.get $lp) (then (call $lpstr (local.get $p) (local.get $lim)))
+                                                 (else (call $rdbstr (local.get $p) (local.get $lim)))))))
       (br_if $stop (i32.eqz (local.get $q)))
       (local.set $reason (i32.const 4))
       (br_if $stop (i32.eq (local.get $q) (i32.const 1)))

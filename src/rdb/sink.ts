@@ -72,6 +72,12 @@ export interface ValueSink extends ElementReceiver {
    * or -1 to leave the blob to the decoder.
    */
   zsetListpack?(blob: Uint8Array): number;
+  /**
+   * Optional: takes all the members of an intset blob (as through `int`/`str`),
+   * once it has checked the blob as walkIntset does; returns their number,
+   * or -1 to leave the blob to the decoder.
+   */
+  intset?(blob: Uint8Array): number;
   /** The score of the sorted-set member just given. */
   score(v: number): void;
   /**

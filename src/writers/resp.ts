@@ -402,6 +402,21 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     return this.listpackKernel(blob, K_ZSET, 6);
   }
 
+  /**
+   * ValueSink: an intset's members, written by the kernel once it has
+   * checked the blob as walkIntset would; their number, or -1 to have the
+   * decoder walk it.
+   */
+  intset(blob: Uint8Array): number {
+    const k = this.kernelFor(K_LIST);
+    if (k === null || blob.length > RUN_IN_BYTES) return -1;
+    k.mem.set(blob, RUN_IN);
+    this.mirrorLo = this.mirrorHi = 0;
+    const count = k.intcheck(RUN_IN, blob.length);
+    // shapes 7, 8, 9: members of 2, 4, 8 bytes
+    return count <= 0 ? count : this.kernelUnits(k, RUN_IN + 8, RUN_IN + blob.length, count, blob[0] === 2 ? 7 : blob[0] === 4 ? 8 : 9);
+  }
+
   /** The kernel's `run` over a whole listpack of units of `shape` (4 members, 5 pairs, 6 member and score), once `lpcheck` accepts it. */
   private listpackKernel(blob: Uint8Array, kind: number, shape: 4 | 5 | 6): number {
     const k = this.kernelFor(kind);
@@ -410,18 +425,21 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     this.mirrorLo = this.mirrorHi = 0;
     const count = k.lpcheck(RUN_IN, blob.length, RUN_OUT_BYTES - 64, shape === 6 ? 1 : 0);
     if (count <= 0 || (shape !== 4 && count % 2 !== 0)) return count === 0 ? 0 : -1;
-    const units = shape === 4 ? count : count / 2;
-    const lim = RUN_IN + blob.length - 1;
-    let p = RUN_IN + 6;
+    this.kernelUnits(k, RUN_IN + 6, RUN_IN + blob.length - 1, shape === 4 ? count : count / 2, shape);
+    return count;
+  }
+
+  /** All `units` of a blob the kernel checked, in its memory [p, lim), through `run`; returns `units`. */
+  private kernelUnits(k: RespKernel, p: number, lim: number, units: number, shape: number): number {
     for (let taken = 0; taken < units; ) {
       const reason = this.kernelStep(k, p, lim, units - taken, shape);
       taken += k.results[2]!;
       p = k.results[0]!;
       if (reason !== 2 && reason !== 3 && taken < units) {
-        throw new RdbkitError('OUTPUT', `internal: the RESP kernel stopped (${reason}) in a listpack it checked`, { key: this.sinkKey });
+        throw new RdbkitError('OUTPUT', `internal: the RESP kernel stopped (${reason}) in a value it checked`, { key: this.sinkKey });
       }
     }
-    return count;
+    return units;
   }
 
   /** The RESP kernel when the value being written is of `kind` and at a unit's start; else null. */
@@ -455,7 +473,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     }
     this.batchCount += t;
     this.batchSize += r[3]!;
-    this.batchArgs += shape === 1 || shape === 4 ? t : 2 * t;
+    this.batchArgs += shape === 1 || shape === 4 || shape >= 7 ? t : 2 * t;
     if (reason === 2) this.closeBatch();
     return reason;
   }

@@ -210,6 +210,23 @@ function sameEverywhere(file: Buffer, o: RespOptions, seed: number): void {
   expect(respOf(random(file, seed), o, true, false)).toBe(want);
 }
 
+/** Runs `body`, counting the blobs RespWriter's kernel took through `method` (those it declined go the JS way). */
+function blobsTaken(method: 'zsetListpack' | 'intset', body: () => void): number {
+  let taken = 0;
+  const orig = RespWriter.prototype[method];
+  RespWriter.prototype[method] = function (this: RespWriter, blob: Uint8Array): number {
+    const n = orig.call(this, blob);
+    if (n > 0) taken++;
+    return n;
+  };
+  try {
+    body();
+  } finally {
+    RespWriter.prototype[method] = orig;
+  }
+  return taken;
+}
+
 describe('RESP kernel: runs of RDB strings', () => {
   it('hashtable lists, sets and hashes and skiplist sorted sets: the bytes of the JS sink path and the event path, at any split', () => {
     let units = 0;
@@ -287,14 +304,7 @@ function zsetFile(pairs: Array<[El, El]>, lzf: boolean): Buffer {
 
 describe('RESP kernel: listpack sorted sets', () => {
   it('members and text or integer scores: the bytes of the JS sink path and the event path, at any split', () => {
-    let kernelSets = 0;
-    const zl = RespWriter.prototype.zsetListpack;
-    RespWriter.prototype.zsetListpack = function (this: RespWriter, blob: Uint8Array): number {
-      const n = zl.call(this, blob);
-      if (n > 0) kernelSets++;
-      return n;
-    };
-    try {
+    const kernelSets = blobsTaken('zsetListpack', () => {
       const member = fc.oneof(
         fc.uint8Array({ maxLength: 70 }).map((b): El => ({ s: Buffer.from(b) })),
         fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map((i): El => ({ i })),
@@ -313,9 +323,7 @@ describe('RESP kernel: listpack sorted sets', () => {
         ),
         { numRuns: 1500 },
       );
-    } finally {
-      RespWriter.prototype.zsetListpack = zl;
-    }
+    });
     // Many went through the kernel (one declining score sends the whole set to JavaScript).
     expect(kernelSets).toBeGreaterThan(100);
   });
@@ -339,5 +347,59 @@ describe('RESP kernel: listpack sorted sets', () => {
     expect(respOf(whole(odd), {}, true, true)).toMatch(/^CORRUPT/);
     expect(respOf(whole(odd), {}, true, true)).toBe(respOf(whole(odd), {}, true, false));
     expect(compared).toBeGreaterThan(300);
+  });
+});
+
+// ------------------------------------------------------------ intsets
+
+/** An intset blob by hand (format.md 7.3): `enc` bytes per member, as given (sorted or not). */
+function intsetBlob(enc: 2 | 4 | 8, members: bigint[], len = members.length): Buffer {
+  const b = Buffer.alloc(8 + members.length * enc);
+  b.writeUInt32LE(enc, 0);
+  b.writeUInt32LE(len, 4);
+  members.forEach((v, i) => {
+    if (enc === 2) b.writeInt16LE(Number(v), 8 + 2 * i);
+    else if (enc === 4) b.writeInt32LE(Number(v), 8 + 4 * i);
+    else b.writeBigInt64LE(v, 8 + 8 * i);
+  });
+  return b;
+}
+
+/** An RDB 9 file with one intset (type 11), plain or LZF. */
+function intsetFile(blob: Buffer, lzf: boolean): Buffer {
+  return Buffer.concat([Buffer.from('REDIS0009'), Buffer.from([0xfe, 0, 11]), rdbStr({ bytes: Buffer.from('is'), enc: 'short' }), rdbStr({ bytes: blob, enc: lzf ? 'lzf' : 'short' }), Buffer.from([0xff]), Buffer.alloc(8)]);
+}
+
+describe('RESP kernel: intsets', () => {
+  it('members of 2, 4 and 8 bytes, sorted or not, lengths right or wrong: the bytes (or error) of the JS sink path and the event path', () => {
+    const kernelSets = blobsTaken('intset', () => {
+      const limit = { 2: 1n << 15n, 4: 1n << 31n, 8: 1n << 63n } as const;
+      fc.assert(
+        fc.property(
+          fc.constantFrom(2 as const, 4 as const, 8 as const),
+          fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), { maxLength: 300 }),
+          fc.constantFrom('sorted', 'sorted', 'sorted', 'as drawn', 'length off'),
+          fc.boolean(),
+          batchesAndSeed,
+          (enc, drawn, how, lzf, [o, seed]) => {
+            const lim = limit[enc];
+            let members = drawn.map((v) => ((v % lim) + lim) % (2n * lim) - lim);
+            if (how !== 'as drawn') members = [...new Set(members)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+            sameEverywhere(intsetFile(intsetBlob(enc, members, how === 'length off' ? members.length + 1 : members.length), lzf), o, seed);
+          },
+        ),
+        { numRuns: 800 },
+      );
+    });
+    expect(kernelSets).toBeGreaterThan(200);
+  });
+
+  it('the extremes of each width, and equal neighbours, as the JS path has them', () => {
+    for (const [enc, lo, hi] of [[2, -32768n, 32767n], [4, -(1n << 31n), (1n << 31n) - 1n], [8, -(1n << 63n), (1n << 63n) - 1n]] as const) {
+      sameEverywhere(intsetFile(intsetBlob(enc, [lo, lo + 1n, -1n, 0n, 1n, hi - 1n, hi]), false), {}, 5);
+      const dup = intsetFile(intsetBlob(enc, [lo, 0n, 0n, hi]), false);
+      expect(respOf(whole(dup), {}, true, true)).toMatch(/^CORRUPT/);
+      sameEverywhere(dup, {}, 6);
+    }
   });
 });
