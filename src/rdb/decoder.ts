@@ -45,7 +45,7 @@ import { decodeListpack, walkListpack } from './encodings/listpack.js';
 import { decodeIntset, walkIntset } from './encodings/intset.js';
 import type { ElementReceiver, ValueSink } from './sink.js';
 import { decodeZipmap } from './encodings/zipmap.js';
-import { decodeStreamNode, parseStreamInt, walkStreamNode, type StreamEntryReceiver } from './encodings/stream.js';
+import { checkStreamNodeKey, decodeStreamNode, parseStreamInt, walkStreamNode, type StreamEntryReceiver } from './encodings/stream.js';
 import { decodeModuleId } from './encodings/module.js';
 import { intToAscii } from './encodings/int-text.js';
 import { parseScore, parseScoreAt } from './double.js';
@@ -191,9 +191,14 @@ for (const t of [
   RDB_TYPE.SET_LISTPACK, RDB_TYPE.ZSET_ZIPLIST, RDB_TYPE.ZSET_LISTPACK, RDB_TYPE.HASH_ZIPLIST, RDB_TYPE.HASH_LISTPACK,
 ]) SINK_TYPES[t] = 1;
 
-/** Stream types: a `sink` with `streamEntry` takes them. */
+/** Stream types: a `sink` with `streamEntry` and `streamEnd` takes them. */
 const SINK_STREAM = new Uint8Array(256);
 for (const t of [RDB_TYPE.STREAM_LISTPACKS, RDB_TYPE.STREAM_LISTPACKS_2, RDB_TYPE.STREAM_LISTPACKS_3]) SINK_STREAM[t] = 1;
+
+/** True for a sink that takes streams (both of its stream methods). */
+function takesStreams(sink: ValueSink | null): boolean {
+  return sink !== null && sink.streamEntry !== undefined && sink.streamEnd !== undefined;
+}
 
 /**
  * Heap bytes an element of a streamed value's chunk takes beyond its own
@@ -707,7 +712,7 @@ export class RdbDecoder extends ByteReader {
       nodes: 0,
       nodeSizes: null,
       skip,
-      sink: (SINK_TYPES[op] === 1 || (SINK_STREAM[op] === 1 && (skip || this.sink?.streamEntry !== undefined))) && (skip || (this.sink !== null && (this.sink.takes === undefined || this.sink.takes(info)))),
+      sink: (SINK_TYPES[op] === 1 || (SINK_STREAM[op] === 1 && (skip || takesStreams(this.sink)))) && (skip || (this.sink !== null && (this.sink.takes === undefined || this.sink.takes(info)))),
     };
     // Raw bytes for events, and for sink values of one unit (a string, a compact blob): their size is that unit's.
     if (this.rawValues && !skip && (!this.v.sink || sinkGivesRaw(op))) {
@@ -981,7 +986,7 @@ export class RdbDecoder extends ByteReader {
         const nodeKey = this.str();
         const lpAt = this.offset;
         const lp = this.str();
-        if (nodeKey.length !== 16) throw corrupt(`stream node key is ${nodeKey.length} bytes, expected 16`, keyAt);
+        checkStreamNodeKey(nodeKey, keyAt);
         const entries = decodeStreamNode(nodeKey, lp, lpAt, this.tombstones);
         v.nodes++;
         for (const e of entries) this.add(v, e, 32 + e.fields.reduce((n, f) => n + f.length + 8, 0));
@@ -1075,7 +1080,7 @@ export class RdbDecoder extends ByteReader {
 
   /** One unit of a value that goes to the sink: every read first, sink calls last. */
   private sinkStep(v: ValueState): void {
-    const sink = v.skip ? SKIP_SINK : this.sink!;
+    const sink: ValueSink = v.skip ? SKIP_SINK : this.sink!;
     switch (v.mode) {
       case 0:
         return this.sinkStart(v, sink);
@@ -1107,9 +1112,9 @@ export class RdbDecoder extends ByteReader {
         const lpAt = this.offset;
         const lp = this.blobRef();
         const nodeKey = this.refBuf1.subarray(this.refStart1, this.refEnd1);
-        if (nodeKey.length !== 16) throw corrupt(`stream node key is ${nodeKey.length} bytes, expected 16`, keyAt);
-        const whole = (sink as ValueSink).streamNode;
-        if (v.skip || whole === undefined || whole.call(sink, nodeKey, lp) < 0) walkStreamNode(nodeKey, lp, lpAt, false, sink as StreamEntryReceiver);
+        checkStreamNodeKey(nodeKey, keyAt);
+        // (skipped: SKIP_SINK has no streamNode, and the walk checks the node)
+        if (sink.streamNode === undefined || sink.streamNode(nodeKey, lp) < 0) walkStreamNode(nodeKey, lp, lpAt, false, sink as StreamEntryReceiver);
         v.nodes++;
         if (--v.remaining === 0) v.mode = V_STREAM_META;
         return;
@@ -1227,14 +1232,14 @@ export class RdbDecoder extends ByteReader {
         walkZiplist(blob, at, sink);
         break;
       case RDB_TYPE.SET_INTSET:
-        if (v.skip || sink.intset === undefined || sink.intset(blob) < 0) walkIntset(blob, at, sink);
+        if (sink.intset === undefined || sink.intset(blob) < 0) walkIntset(blob, at, sink);
         break;
       case RDB_TYPE.SET_LISTPACK:
         if (this.sinkListpack(v, blob, false) < 0) walkListpack(blob, at, sink);
         break;
       case RDB_TYPE.ZSET_ZIPLIST:
       case RDB_TYPE.ZSET_LISTPACK:
-        n = t === RDB_TYPE.ZSET_LISTPACK && !v.skip && sink.zsetListpack !== undefined ? sink.zsetListpack(blob) : -1;
+        n = t === RDB_TYPE.ZSET_LISTPACK && sink.zsetListpack !== undefined ? sink.zsetListpack(blob) : -1;
         if (n < 0) {
           this.zsetPairs.reset(sink, at);
           n = t === RDB_TYPE.ZSET_ZIPLIST ? walkZiplist(blob, at, this.zsetPairs) : walkListpack(blob, at, this.zsetPairs);

@@ -277,18 +277,13 @@
   ;; The string $rdbstr read as a bulk string at op (8 bytes of room past
   ;; its end are written over); returns the position after it.
   (func $bulk (param $op i32) (result i32)
-    (local $n i32) (local $k i32) (local $src i32) (local $v i64)
+    (local $n i32) (local $src i32) (local $v i64)
     (local.set $n (call $textlen))
     (local.set $op (call $head (local.get $op) (local.get $n)))
     (local.set $src (global.get $sa))
     (if (i32.ge_s (local.get $src) (i32.const 0))
       (then
-        (local.set $k (i32.const 0))
-        (block $cd (loop $cp
-          (br_if $cd (i32.ge_u (local.get $k) (local.get $n)))
-          (i64.store (i32.add (local.get $op) (local.get $k)) (i64.load (i32.add (local.get $src) (local.get $k))))
-          (local.set $k (i32.add (local.get $k) (i32.const 8)))
-          (br $cp)))
+        (call $copy (local.get $op) (local.get $src) (local.get $n))
         (local.set $op (i32.add (local.get $op) (local.get $n))))
       (else
         (local.set $v (global.get $sv))
@@ -624,6 +619,9 @@
     (local $end i32) (local $q i32) (local $count i32) (local $total i32) (local $nf i32) (local $k i32)
     (local $e i32) (local $flags i32) (local $msd i64) (local $pairs i32) (local $back i32) (local $live i32)
     (local $ms i64) (local $seq i64) (local $a i32) (local $b i32) (local $same i32) (local $give i32)
+    (local $ms0 i64) (local $seq0 i64)
+    (local.set $ms0 (call $be64 (i32.const 32800)))
+    (local.set $seq0 (call $be64 (i32.const 32808)))
     (local.set $end (i32.sub (i32.add (local.get $p) (local.get $n)) (i32.const 1)))
     (local.set $q (call $lpcount (i32.add (local.get $p) (i32.const 6)) (local.get $end) (i32.const 0x3fffffff)))
     (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
@@ -653,8 +651,8 @@
       (local.set $msd (global.get $sv))
       (local.set $q (call $lpint (local.get $q) (local.get $end)))
       (if (i32.eqz (local.get $q)) (then (return (i32.const -1))))
-      (local.set $ms (i64.add (call $be64 (i32.const 32800)) (local.get $msd)))
-      (local.set $seq (i64.add (call $be64 (i32.const 32808)) (global.get $sv)))
+      (local.set $ms (i64.add (local.get $ms0) (local.get $msd)))
+      (local.set $seq (i64.add (local.get $seq0) (global.get $sv)))
       (local.set $same (i32.and (local.get $flags) (i32.const 2)))
       (local.set $give (i32.eqz (i32.and (local.get $flags) (i32.const 1))))
       (if (local.get $same)
@@ -670,13 +668,10 @@
         (then
           ;; "*N", the prefix, "$len ms-seq"
           (if (i32.gt_u (i32.add (local.get $preLen) (i32.const 96)) (i32.sub (local.get $outEnd) (local.get $out))) (then (return (i32.const -1))))
-          (i32.store8 (local.get $out) (i32.const 0x2a))
-          (local.set $k (i32.add (i32.const 3) (i32.shl (local.get $pairs) (i32.const 1))))
-          (local.set $out (call $putdigits (i32.add (local.get $out) (i32.const 1)) (i64.extend_i32_u (local.get $k))
-                                           (call $digits (i64.extend_i32_u (local.get $k)))))
-          (i32.store16 (local.get $out) (i32.const 0x0a0d))
-          (call $copy (i32.add (local.get $out) (i32.const 2)) (local.get $pre) (local.get $preLen))
-          (local.set $out (i32.add (i32.add (local.get $out) (i32.const 2)) (local.get $preLen)))
+          (local.set $k (call $head (local.get $out) (i32.add (i32.const 3) (i32.shl (local.get $pairs) (i32.const 1)))))
+          (i32.store8 (local.get $out) (i32.const 0x2a)) ;; "*N", not "$N"
+          (call $copy (local.get $k) (local.get $pre) (local.get $preLen))
+          (local.set $out (i32.add (local.get $k) (local.get $preLen)))
           (local.set $a (call $digits (local.get $ms)))
           (local.set $b (call $digits (local.get $seq)))
           (local.set $out (call $head (local.get $out) (i32.add (i32.add (local.get $a) (local.get $b)) (i32.const 1))))

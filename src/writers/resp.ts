@@ -332,8 +332,12 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       this.memberInt = v;
       return;
     }
-    if (this.sinkKind === K_STRING || this.sinkKind === K_STREAM) {
-      if (this.sinkKind === K_STRING) this.setPrefix();
+    if (this.sinkKind === K_STREAM) {
+      this.intArg(v);
+      return;
+    }
+    if (this.sinkKind === K_STRING) {
+      this.setPrefix();
       this.intArg(v);
       return;
     }
@@ -408,10 +412,8 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
    * decoder walk it.
    */
   intset(blob: Uint8Array): number {
-    const k = this.kernelFor(K_LIST);
-    if (k === null || blob.length > RUN_IN_BYTES) return -1;
-    k.mem.set(blob, RUN_IN);
-    this.mirrorLo = this.mirrorHi = 0;
+    const k = this.kernelWith(K_LIST, blob, 0);
+    if (k === null) return -1;
     const count = k.intcheck(RUN_IN, blob.length);
     // shapes 7, 8, 9: members of 2, 4, 8 bytes
     return count <= 0 ? count : this.kernelUnits(k, RUN_IN + 8, RUN_IN + blob.length, count, blob[0] === 2 ? 7 : blob[0] === 4 ? 8 : 9);
@@ -419,14 +421,25 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
 
   /** The kernel's `run` over a whole listpack of units of `shape` (4 members, 5 pairs, 6 member and score), once `lpcheck` accepts it. */
   private listpackKernel(blob: Uint8Array, kind: number, shape: 4 | 5 | 6): number {
-    const k = this.kernelFor(kind);
-    if (k === null || blob.length > RUN_IN_BYTES) return -1;
-    k.mem.set(blob, RUN_IN);
-    this.mirrorLo = this.mirrorHi = 0;
+    const k = this.kernelWith(kind, blob, 0);
+    if (k === null) return -1;
     const count = k.lpcheck(RUN_IN, blob.length, RUN_OUT_BYTES - 64, shape === 6 ? 1 : 0);
     if (count <= 0 || (shape !== 4 && count % 2 !== 0)) return count === 0 ? 0 : -1;
     this.kernelUnits(k, RUN_IN + 6, RUN_IN + blob.length - 1, shape === 4 ? count : count / 2, shape);
     return count;
+  }
+
+  /**
+   * The RESP kernel (as kernelFor) with `blob` copied to RUN_IN, when it
+   * fits with `room` more bytes after it; else null. The input mirror of
+   * `run` is then stale.
+   */
+  private kernelWith(kind: number, blob: Uint8Array, room: number): RespKernel | null {
+    const k = this.kernelFor(kind);
+    if (k === null || blob.length + room > RUN_IN_BYTES) return null;
+    k.mem.set(blob, RUN_IN);
+    this.mirrorLo = this.mirrorHi = 0;
+    return k;
   }
 
   /** All `units` of a blob the kernel checked, in its memory [p, lim), through `run`; returns `units`. */
@@ -515,15 +528,15 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
    * decoder: a damaged node, one of unusual layout, or output too large.
    */
   streamNode(nodeKey: Uint8Array, lp: Uint8Array): number {
-    const k = this.kernelFor(K_STREAM);
+    if (nodeKey.length !== 16) return -1;
+    // The XADD/key prefix goes after the listpack, 8-aligned.
     const pre = this.xaddPrefixFor(this.sinkKey);
     const preAt = RUN_IN + ((lp.length + 7) & ~7);
-    if (k === null || preAt + pre.length + 8 > RUN_IN + RUN_IN_BYTES || nodeKey.length !== 16) return -1;
+    const k = this.kernelWith(K_STREAM, lp, preAt - RUN_IN - lp.length + pre.length + 8);
+    if (k === null) return -1;
     const mem = k.mem;
-    mem.set(lp, RUN_IN);
     mem.set(pre, preAt);
     mem.set(nodeKey, STREAM_ID);
-    this.mirrorLo = this.mirrorHi = 0;
     if (k.lpcheck(RUN_IN, lp.length, RUN_OUT_BYTES - 64, 0) <= 0) return -1;
     const n = k.xadd(RUN_IN, lp.length, preAt, pre.length, RUN_OUT, RUN_OUT + RUN_OUT_BYTES - 16);
     if (n < 0) return -1;
@@ -787,7 +800,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
       buf[p++] = 0x0d;
       buf[p++] = 0x0a;
       this.pos = p;
-    } else this.bulk(`${ms}-${seq}`);
+    } else this.bulk(RespWriter.id({ ms, seq }));
     this.streamEntries++;
   }
 

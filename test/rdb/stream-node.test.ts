@@ -182,6 +182,16 @@ function respOf(pieces: Iterable<Uint8Array>, sink: boolean, js = false): string
   return out;
 }
 
+/** `ok` and the RESP of the whole input (as respOf), or the RdbkitError's code, message and offset. */
+function outcomeOf(bytes: Uint8Array, sink: boolean, js: boolean): string {
+  try {
+    return 'ok ' + respOf(whole(bytes), sink, js);
+  } catch (e) {
+    if (!(e instanceof RdbkitError)) throw e;
+    return `${e.code} ${e.message} @${e.offset}`;
+  }
+}
+
 const id = (v: bigint): number | bigint => (v < 1n << 53n ? Number(v) : v);
 
 describe('stream nodes, element by element', () => {
@@ -228,14 +238,7 @@ describe('stream nodes, element by element', () => {
       const at = lpStart + Math.floor(rnd() * (bytes.length - 9 - lpStart - 20));
       const bad = bytes.slice();
       bad[at] = rnd() < 0.5 ? bad[at]! ^ (1 << Math.floor(rnd() * 8)) : Math.floor(rnd() * 256);
-      const outcome = (sink: boolean, js = false): string => {
-        try {
-          return 'ok ' + respOf(whole(bad), sink, js).length;
-        } catch (e) {
-          if (!(e instanceof RdbkitError)) throw e;
-          return `${e.code} ${e.message} @${e.offset}`;
-        }
-      };
+      const outcome = (sink: boolean, js = false): string => outcomeOf(bad, sink, js);
       const events = outcome(false);
       expect(outcome(true)).toBe(events);
       expect(outcome(true, true), 'without WebAssembly').toBe(events);
@@ -271,14 +274,7 @@ describe('stream nodes, element by element', () => {
       const m = randomModel(rnd, 1 + Math.floor(rnd() * 8));
       for (const [what, tamper] of tampers) {
         const bytes = streamFile(m, [false], tamper);
-        const outcome = (sink: boolean, js: boolean): string => {
-          try {
-            return respOf(whole(bytes), sink, js);
-          } catch (e) {
-            if (!(e instanceof RdbkitError)) throw e;
-            return `${e.code} ${e.message} @${e.offset}`;
-          }
-        };
+        const outcome = (sink: boolean, js: boolean): string => outcomeOf(bytes, sink, js);
         const events = outcome(false, false);
         expect(outcome(true, false), what).toBe(events);
         expect(outcome(true, true), `${what}, without WebAssembly`).toBe(events);

@@ -60,6 +60,11 @@ export function readRawStreamId(b: Uint8Array, at: number): StreamId {
   return { ms, seq };
 }
 
+/** A stream node's key is its master ID: 16 bytes (CORRUPT at `at` otherwise). */
+export function checkStreamNodeKey(nodeKey: Uint8Array, at: number): void {
+  if (nodeKey.length !== 16) throw corrupt(`stream node key is ${nodeKey.length} bytes, expected 16`, at);
+}
+
 /**
  * Receives the entries of a stream node: `streamEntry` for each, then its fields
  * and values alternating through `str`/`int` (`pairs` of them; the bytes
@@ -69,7 +74,7 @@ export interface StreamEntryReceiver extends ElementReceiver {
   streamEntry(ms: Int64, seq: Int64, deleted: boolean, pairs: number): void;
 }
 
-// What the next listpack element of a stream node is.
+// What the next listpack element of a stream node is (N_SAME_VALUE … N_VALUE, an entry's fields and values, are contiguous).
 const N_COUNT = 0; // live entries
 const N_DELETED = 1; // deleted entries
 const N_FIELDS = 2; // the master entry's field count
@@ -99,6 +104,8 @@ class StreamNodeWalk implements ElementReceiver {
   private entries = 0;
   private live = 0;
   private flags = 0;
+  /** The current entry is a tombstone. */
+  private deleted = false;
   private msDelta: Int64 = 0;
   private seqDelta: Int64 = 0;
   /** Elements of the current entry still to come (values, or fields and values). */
@@ -120,9 +127,9 @@ class StreamNodeWalk implements ElementReceiver {
   str(buf: Uint8Array, start: number, end: number): void {
     const s = this.state;
     if (s === N_MASTER) this.masterField(buf.subarray(start, end));
-    else if (s === N_SAME_VALUE || s === N_FIELD || s === N_VALUE) {
+    else if (s >= N_SAME_VALUE && s <= N_VALUE) {
       if (this.give) {
-        if (s === N_SAME_VALUE) this.r.str(this.masterFields[this.k]!, 0, this.masterFields[this.k]!.length);
+        this.masterFirst();
         this.r.str(buf, start, end);
       }
       this.element();
@@ -132,13 +139,20 @@ class StreamNodeWalk implements ElementReceiver {
   int(v: number): void {
     const s = this.state;
     if (s === N_MASTER) this.masterField(intToAscii(v));
-    else if (s === N_SAME_VALUE || s === N_FIELD || s === N_VALUE) {
+    else if (s >= N_SAME_VALUE && s <= N_VALUE) {
       if (this.give) {
-        if (s === N_SAME_VALUE) this.r.str(this.masterFields[this.k]!, 0, this.masterFields[this.k]!.length);
+        this.masterFirst();
         this.r.int(v);
       }
       this.element();
     } else this.number(v);
+  }
+
+  /** Before a value of the master fields: its field, given whole (the same array for every entry). */
+  private masterFirst(): void {
+    if (this.state !== N_SAME_VALUE) return;
+    const f = this.masterFields[this.k]!;
+    this.r.str(f, 0, f.length);
   }
 
   private masterField(f: Uint8Array): void {
@@ -160,7 +174,7 @@ class StreamNodeWalk implements ElementReceiver {
     this.left = left;
     this.k = 0;
     this.state = left === 0 ? N_BACK : first;
-    if (this.give) this.r.streamEntry(addU64(this.master.ms, this.msDelta), addU64(this.master.seq, this.seqDelta), (this.flags & STREAM_ITEM_FLAG.DELETED) !== 0, pairs);
+    if (this.give) this.r.streamEntry(addU64(this.master.ms, this.msDelta), addU64(this.master.seq, this.seqDelta), this.deleted, pairs);
   }
 
   private small(v: Int64): number {
@@ -199,9 +213,9 @@ class StreamNodeWalk implements ElementReceiver {
         return;
       case N_SEQ: {
         this.seqDelta = v;
-        const deleted = (this.flags & STREAM_ITEM_FLAG.DELETED) !== 0;
-        if (!deleted) this.live++;
-        this.give = !deleted || this.tombstones;
+        this.deleted = (this.flags & STREAM_ITEM_FLAG.DELETED) !== 0;
+        if (!this.deleted) this.live++;
+        this.give = !this.deleted || this.tombstones;
         if (this.flags & STREAM_ITEM_FLAG.SAMEFIELDS) this.startEntry(this.nFields, this.nFields + 3, this.nFields, N_SAME_VALUE);
         else this.state = N_PAIRS;
         return;
