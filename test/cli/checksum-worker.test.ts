@@ -2,11 +2,11 @@
  * The CLI's CRC-64 on a worker thread (src/cli/checksum.ts): the checksum of
  * any prefix of a file equals `crc64` of those bytes (Crc64 is checked
  * against Redis's own check value in the codec tests), also when the answer
- * comes from the worker's 1 MiB checkpoints or from the main-thread
- * fallback; and `rdbkit verify`/`resp` on a multi-MiB dump find a changed
+ * is taken from the worker's 1 MiB checkpoints, partly or wholly checksummed
+ * on the main thread; and `rdbkit verify`/`resp` on a multi-MiB dump find a changed
  * byte, naming the checksum the bytes really have.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,39 +49,95 @@ function bigDump(count: number, size: number): Uint8Array {
   return new Uint8Array(Buffer.concat([body, trailer]));
 }
 
+/** Waits until the worker has published `blocks` checkpoints (or 10 s pass). */
+async function workerReaches(c: FileChecksum, blocks: number): Promise<void> {
+  for (const t = Date.now(); c.blocksDone < blocks && Date.now() - t < 10_000; ) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe('FileChecksum (the CRC-64 worker of the CLI)', () => {
   const data = bytes(3 * MiB + 12345, 7);
   const file = path.join(tmp, 'data.bin');
   writeFileSync(file, data);
 
-  for (const end of [0, 1, MiB - 1, MiB, MiB + 1, 2 * MiB + 777, data.length - 8, data.length]) {
-    it(`the first ${end} bytes: the worker's answer, then the main-thread fallback's, equal crc64 of them`, () => {
-      const want = crc64(data.subarray(0, end));
-      const c = new FileChecksum(file, script);
+  for (const end of [0, 1, MiB - 1, MiB, MiB + 1, 2 * MiB + 777, 3 * MiB, data.length - 8, data.length]) {
+    it(`the first ${end} bytes, from the worker's last checkpoint before them: crc64 of them`, async () => {
+      const c = new FileChecksum(file, data.length, script);
       try {
-        expect(c.of(end).toString(16)).toBe(want.toString(16));
-        expect(c.answeredBy).toBe('worker');
-        // The worker answers once; a second question is answered on this thread.
-        expect(c.of(end).toString(16)).toBe(want.toString(16));
-        expect(c.answeredBy).toBe('here');
+        await workerReaches(c, 3);
+        expect(c.blocksDone).toBe(3);
+        expect(c.of(end).toString(16)).toBe(crc64(data.subarray(0, end)).toString(16));
+        // Whole blocks from the worker, the rest (under 1 MiB) on this thread.
+        expect(c.fromWorker).toBe(Math.floor(end / MiB) * MiB);
+        expect(c.onThisThread).toBe(end - c.fromWorker);
+        // Asked again (the worker stopped): the same.
+        expect(c.of(end).toString(16)).toBe(crc64(data.subarray(0, end)).toString(16));
       } finally {
         c.close();
       }
     });
   }
+
+  it('asked before the worker is done: this thread checksums what the worker has not, and the answer is the same', () => {
+    const c = new FileChecksum(file, data.length, script);
+    try {
+      // At once: the worker has at most started.
+      expect(c.of(data.length).toString(16)).toBe(crc64(data).toString(16));
+      expect(c.fromWorker + c.onThisThread).toBe(data.length);
+      expect(c.onThisThread).toBeGreaterThan(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a file that grew after it was opened: the worker stops at the size it was given, this thread does the rest', async () => {
+    const c = new FileChecksum(file, MiB + 5, script);
+    try {
+      await workerReaches(c, 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(c.blocksDone).toBe(1);
+      expect(c.of(data.length).toString(16)).toBe(crc64(data).toString(16));
+      expect(c.fromWorker).toBe(MiB);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('the worker thread on Linux', () => {
+  it.runIf(process.platform === 'linux')('runs at nice 19 (background work: the decoding thread keeps its core)', async () => {
+    const nices = (): number[] =>
+      readdirSync('/proc/self/task').map((t) => {
+        // Field 19 of stat is the nice value; the fields after the parenthesised name start at 3.
+        const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    expect(nices()).not.toContain(19);
+    const data = bytes(64 * MiB, 3);
+    const file = path.join(tmp, 'nice.bin');
+    writeFileSync(file, data);
+    const c = new FileChecksum(file, data.length, script);
+    try {
+      let seen = false;
+      for (const t = Date.now(); !seen && c.blocksDone < 64 && Date.now() - t < 10_000; await new Promise((r) => setTimeout(r, 5))) seen = nices().includes(19);
+      expect(seen).toBe(true);
+    } finally {
+      c.close();
+      rmSync(file);
+    }
+  });
 });
 
 describe('FileChecksum without a worker', () => {
-  it('answers on this thread when the worker cannot start (without waiting, once its failure is known)', async () => {
+  it('answers on this thread when the worker cannot start, without waiting', async () => {
     const data = bytes(MiB + 3, 9);
     const file = path.join(tmp, 'noworker.bin');
     writeFileSync(file, data);
-    const c = new FileChecksum(file, pathToFileURL(path.join(tmp, 'no-such-worker.js')));
+    const c = new FileChecksum(file, data.length, pathToFileURL(path.join(tmp, 'no-such-worker.js')));
     try {
-      await new Promise((r) => setTimeout(r, 500)); // the decoder's work, during which the failure is reported
+      await new Promise((r) => setTimeout(r, 300)); // the decoder's work, during which the worker fails
       const t = Date.now();
       expect(c.of(data.length).toString(16)).toBe(crc64(data).toString(16));
-      expect(c.answeredBy).toBe('here');
+      expect(c.onThisThread).toBe(data.length);
       expect(Date.now() - t).toBeLessThan(5000);
     } finally {
       c.close();
