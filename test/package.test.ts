@@ -3,7 +3,9 @@
  * `rdbkit/node` subpath, and type declarations next to each.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 
@@ -22,7 +24,9 @@ describe('published package', () => {
       }
     }
     expect(existsSync(path.join(root, pkg.bin.rdbkit))).toBe(true);
-    expect(pkg.dependencies ? Object.keys(pkg.dependencies) : []).toEqual(['commander']);
+    // None at all: the command's argument parser is bundled into it.
+    expect(pkg.dependencies ? Object.keys(pkg.dependencies) : []).toEqual([]);
+    expect(pkg.files).toContain('THIRD-PARTY-NOTICES.md');
   });
 
   it('ESM and CommonJS builds decode the sample the same way', async () => {
@@ -35,6 +39,26 @@ describe('published package', () => {
     let n = 0;
     for await (const ev of node.parseRdbFile(path.join(root, 'fixtures/sample.rdb'))) if (ev.type === 'key') n++;
     expect(n).toBe(14);
+  });
+
+  it('the command bundle imports no package: only Node and its own files', () => {
+    const code = readFileSync(path.join(root, 'dist/cli/main.js'), 'utf8');
+    const specs = [...code.matchAll(/^import [^'"\n]*['"]([^'"]+)['"]|require(?:\$1)?\(["']([^"']+)["']\)/gm)].map((m) => m[1] ?? m[2]!);
+    expect(specs.length).toBeGreaterThan(0);
+    for (const s of specs) expect(s, s).toMatch(/^(node:)?(fs|fs\/promises|path|module|worker_threads|os|events|child_process|process|url|util|stream)$|^\.\//);
+    // And it runs with no node_modules at all.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-bare-'));
+    try {
+      cpSync(path.join(root, 'bin'), path.join(dir, 'bin'), { recursive: true });
+      cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      const r = spawnSync(process.execPath, [path.join(dir, 'bin/rdbkit.js'), 'json', path.join(root, 'fixtures/sample.rdb')], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.split('\n').filter((l) => l.startsWith('{')).length).toBe(14);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the core bundle imports nothing from Node', () => {
