@@ -39,7 +39,7 @@ import {
   describeType,
 } from './constants.js';
 import { Crc64 } from './crc64.js';
-import { LzfStreamDecoder, lzfDecompress, lzfDecompressInto } from './lzf.js';
+import { LzfStreamDecoder, lzfDecompress, lzfDecompressInto, lzfDecompressView } from './lzf.js';
 import { decodeZiplist, walkZiplist } from './encodings/ziplist.js';
 import { decodeListpack, walkListpack } from './encodings/listpack.js';
 import { decodeIntset, walkIntset } from './encodings/intset.js';
@@ -1006,16 +1006,19 @@ export class RdbDecoder extends ByteReader {
   /**
    * Reads an RDB string for the sink without making an object: it lands in
    * ref slot 0 or 1 (a range of the input, of a small integer's cached text,
-   * or of a reused buffer for LZF data), valid until the next unit.
+   * or of a reused buffer for LZF data), valid until the next unit. With
+   * `view`, LZF data may instead stay in the LZF kernel's memory (one copy
+   * less), valid only until the next decompression: for a caller that hands
+   * it over before it reads another string.
    */
-  private strRef(slot: 0 | 1): void {
+  private strRef(slot: 0 | 1, view = false): void {
     const at = this.offset;
     this.strHeader();
-    this.strBody(slot, at);
+    this.strBody(slot, at, false, view);
   }
 
   /** strRef after its header (read at `at`). */
-  private strBody(slot: 0 | 1, at: number, checkOnly = false): void {
+  private strBody(slot: 0 | 1, at: number, checkOnly = false, view = false): void {
     let b: Uint8Array;
     let s = 0;
     let e: number;
@@ -1037,7 +1040,11 @@ export class RdbDecoder extends ByteReader {
       this.need(clen);
       const p = this.pos;
       this.pos += clen;
-      if (checkOnly) {
+      const m = view && !checkOnly ? lzfDecompressView(this.buf, p, p + clen, ulen, this.base + p) : null;
+      if (m !== null) {
+        b = m;
+        e = ulen;
+      } else if (checkOnly) {
         // The sink copies the compressed bytes: check them, give an empty range.
         lzfDecompressInto(this.buf, p, p + clen, null, ulen, this.base + p);
         b = EMPTY_BYTES;
@@ -1072,9 +1079,9 @@ export class RdbDecoder extends ByteReader {
     return b;
   }
 
-  /** A blob (listpack, ziplist, intset, quicklist node) for the sink: a view, or of a reused buffer when compressed. */
+  /** A blob (listpack, ziplist, intset, quicklist node) for the sink: a view of the input or of decompressed data (strRef with `view`). */
   private blobRef(): Uint8Array {
-    this.strRef(0);
+    this.strRef(0, true);
     return this.refBuf0.subarray(this.refStart0, this.refEnd0);
   }
 
@@ -1086,7 +1093,7 @@ export class RdbDecoder extends ByteReader {
         return this.sinkStart(v, sink);
       case V_LIST:
         this.sinkRun(v, sink, 1, 0);
-        this.strRef(0);
+        this.strRef(0, true);
         sink.str(this.refBuf0, this.refStart0, this.refEnd0);
         return this.countDown(v);
       case V_ZSET2:
@@ -1097,8 +1104,9 @@ export class RdbDecoder extends ByteReader {
 
       case V_HASH:
         this.sinkRun(v, sink, 2, 0);
+        // The field into its own buffer, the value may stay where it was decompressed.
         this.strRef(0);
-        this.strRef(1);
+        this.strRef(1, true);
         sink.str(this.refBuf0, this.refStart0, this.refEnd0);
         sink.str(this.refBuf1, this.refStart1, this.refEnd1);
         return this.countDown(v);
@@ -1152,7 +1160,7 @@ export class RdbDecoder extends ByteReader {
 
   /** One sorted-set member and its score (text in type 3, binary in type 5). */
   private sinkMember(v: ValueState, sink: ValueSink): void {
-    this.strRef(0);
+    this.strRef(0, true);
     const score = v.mode === V_ZSET ? this.textScore() : this.f64le();
     sink.str(this.refBuf0, this.refStart0, this.refEnd0);
     sink.score(score);
@@ -1212,7 +1220,7 @@ export class RdbDecoder extends ByteReader {
         return this.readValueStart(v);
       }
       // Compressed bytes only checked: by a sink that copies them (rawOnly), and for a skipped value.
-      this.strBody(0, at, v.skip || (sink.rawOnly === true && this.rawStart >= 0));
+      this.strBody(0, at, v.skip || (sink.rawOnly === true && this.rawStart >= 0), true);
       sink.begin(v.info);
       sink.str(this.refBuf0, this.refStart0, this.refEnd0);
       return this.finishValue(v);

@@ -30,25 +30,48 @@ export function lzfDecompress(input: Uint8Array, outLen: number, baseOffset: num
 }
 
 /**
+ * Decompresses `input[start, end)` in the WebAssembly kernel's memory;
+ * returns where the output starts there, or -1 when the kernel is not
+ * available or the data is too large for it. Faults as lzfDecompressInto.
+ */
+function kernelLzf(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): number {
+  if (end - start + outLen > KERNEL_MAX || outLen < 0 || end <= start) return -1;
+  const k = kernels();
+  if (k === null) return -1;
+  // Input at KERNEL_DATA, output after it (8-aligned).
+  const inLen = end - start;
+  const o = KERNEL_DATA + ((inLen + 7) & ~7);
+  // 8 bytes of room after the output: the kernel copies in 8-byte steps.
+  k.memory(o + outLen + 8).set(input.subarray(start, end), KERNEL_DATA);
+  const r = k.lzf(KERNEL_DATA, KERNEL_DATA + inLen, o, o + outLen);
+  if (r < 0) throw corrupt(KERNEL_FAULTS[k.fault()]!, baseOffset + (-1 - r - KERNEL_DATA));
+  if (r - o !== outLen) throw corrupt(`LZF output is ${r - o} bytes, expected ${outLen}`, baseOffset + inLen);
+  return o;
+}
+
+/**
+ * Like lzfDecompressInto, but the output is left in the kernel's memory:
+ * returns a view of it, valid only until the next decompression or checksum
+ * (any of them, anywhere: the memory is shared), or null when the kernel
+ * cannot take the data (then use lzfDecompressInto). Saves copying the
+ * output for a caller that consumes it at once.
+ */
+export function lzfDecompressView(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): Uint8Array | null {
+  const o = kernelLzf(input, start, end, outLen, baseOffset);
+  return o < 0 ? null : kernels()!.memory(0).subarray(o, o + outLen);
+}
+
+/**
  * Decompresses `input[start, end)` into `out[0, outLen)` (`out` may be longer:
  * a reused buffer). Faults are CORRUPT at `baseOffset` + index from `start`.
  * With `out` null nothing is written: the data is only checked, with the same
  * faults at the same offsets (for callers that copy the compressed bytes).
  */
 export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array | null, outLen: number, baseOffset: number): void {
-  if (out !== null && end - start + outLen <= KERNEL_MAX && outLen >= 0 && end > start) {
-    const k = kernels();
-    if (k !== null) {
-      // Input at KERNEL_DATA, output after it (8-aligned).
-      const inLen = end - start;
-      const o = KERNEL_DATA + ((inLen + 7) & ~7);
-      // 8 bytes of room after the output: the kernel copies in 8-byte steps.
-      const mem = k.memory(o + outLen + 8);
-      mem.set(input.subarray(start, end), KERNEL_DATA);
-      const r = k.lzf(KERNEL_DATA, KERNEL_DATA + inLen, o, o + outLen);
-      if (r < 0) throw corrupt(KERNEL_FAULTS[k.fault()]!, baseOffset + (-1 - r - KERNEL_DATA));
-      if (r - o !== outLen) throw corrupt(`LZF output is ${r - o} bytes, expected ${outLen}`, baseOffset + inLen);
-      out.set(mem.subarray(o, o + outLen));
+  if (out !== null) {
+    const o = kernelLzf(input, start, end, outLen, baseOffset);
+    if (o >= 0) {
+      out.set(kernels()!.memory(0).subarray(o, o + outLen));
       return;
     }
   }
