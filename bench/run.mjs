@@ -79,7 +79,7 @@ console.log();
 // under bench/data/ so that dist's own imports (commander) still resolve.
 const useSnapshot = !flag('--no-snapshot');
 const snapRoot = path.join(dataDir, 'build');
-const built = () => ['dist/index.js', 'dist/node/index.js', 'dist/cli/main.js'].every((f) => fs.existsSync(path.join(root, f)));
+const built = () => ['dist/index.js', 'dist/node/index.js', 'dist/cli/main.cjs'].every((f) => fs.existsSync(path.join(root, f)));
 
 async function prepareBuild() {
   if (!built()) {

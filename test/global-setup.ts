@@ -17,7 +17,8 @@ function newest(dir: string): number {
 
 export default function setup(): void {
   const root = path.resolve(__dirname, '..');
-  const bin = path.join(root, 'dist/cli/main.js');
+  const bin = path.join(root, 'dist/cli/main.cjs');
   if (existsSync(bin) && statSync(bin).mtimeMs >= newest(path.join(root, 'src'))) return;
   execFileSync(process.execPath, [path.join(root, 'node_modules/tsup/dist/cli-default.js')], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'scripts/code-cache.mjs')], { cwd: root, stdio: 'inherit' });
 }

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
@@ -41,8 +41,18 @@ describe('published package', () => {
     expect(n).toBe(14);
   });
 
+  it('the command compiles from its code caches, one for each way the launcher runs it', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/rdbkit.js'), ...args], { encoding: 'utf8', env: { ...process.env, RDBKIT_CODE_CACHE: 'report' } });
+    // resp runs in the launcher's process, json in a second one with a heap limit.
+    for (const cmd of ['resp', 'json']) {
+      const r = run([cmd, path.join(root, 'fixtures/sample.rdb')]);
+      expect(r.status).toBe(0);
+      expect(r.stderr, cmd).toBe('rdbkit: code cache used\n');
+    }
+  });
+
   it('the command bundle imports no package: only Node and its own files', () => {
-    const code = readFileSync(path.join(root, 'dist/cli/main.js'), 'utf8');
+    const code = readFileSync(path.join(root, 'dist/cli/main.cjs'), 'utf8');
     const specs = [...code.matchAll(/^import [^'"\n]*['"]([^'"]+)['"]|require(?:\$1)?\(["']([^"']+)["']\)/gm)].map((m) => m[1] ?? m[2]!);
     expect(specs.length).toBeGreaterThan(0);
     for (const s of specs) expect(s, s).toMatch(/^(node:)?(fs|fs\/promises|path|module|worker_threads|os|events|child_process|process|url|util|stream)$|^\.\//);
@@ -52,10 +62,32 @@ describe('published package', () => {
       cpSync(path.join(root, 'bin'), path.join(dir, 'bin'), { recursive: true });
       cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
       writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-      const r = spawnSync(process.execPath, [path.join(dir, 'bin/rdbkit.js'), 'json', path.join(root, 'fixtures/sample.rdb')], { encoding: 'utf8' });
-      expect(r.stderr).toBe('');
+      const run = (env: Record<string, string> = {}) =>
+        spawnSync(process.execPath, [path.join(dir, 'bin/rdbkit.js'), 'json', path.join(root, 'fixtures/sample.rdb')], { encoding: 'utf8', env: { ...process.env, RDBKIT_CODE_CACHE: 'report', ...env } });
+      const r = run();
+      expect(r.stderr).toBe('rdbkit: code cache used\n');
       expect(r.status).toBe(0);
-      expect(r.stdout.split('\n').filter((l) => l.startsWith('{')).length).toBe(14);
+      const want = r.stdout;
+      expect(want.split('\n').filter((l) => l.startsWith('{')).length).toBe(14);
+      // Without the cache, the same output.
+      expect(run({ RDBKIT_CODE_CACHE: '0' }).stdout).toBe(want);
+      // A cache of other bytes: V8 refuses it, and the command still works.
+      const cli = path.join(dir, 'dist/cli');
+      const heap = readdirSync(cli).filter((f) => /^main\.cjs\.[0-9a-f]{16}\.heap\.cache$/.test(f));
+      expect(heap).toHaveLength(1);
+      const cache = path.join(cli, heap[0]!);
+      writeFileSync(cache, Buffer.alloc(readFileSync(cache).length, 7));
+      const bad = run();
+      expect(bad.stderr).toBe('rdbkit: code cache rejected\n');
+      expect(bad.stdout).toBe(want);
+      // Other code (a rebuild, an edit, even of the same length) has a cache of its own name: not this one.
+      const code = path.join(cli, 'main.cjs');
+      const text = readFileSync(code, 'utf8');
+      expect(text).toContain('Read Redis and Valkey');
+      writeFileSync(code, text.replace('Read Redis and Valkey', 'Read Redis and VALKEY'));
+      const edited = run({ RDBKIT_CODE_CACHE: 'report' });
+      expect(edited.stderr).toBe('rdbkit: code cache not found\n');
+      expect(edited.stdout).toBe(want);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
