@@ -144,7 +144,7 @@ describeRedis('rdbkit resp on values with compressed elements', () => {
         ['RespWriter', () => new RespWriter(), {}],
         ['JsonlWriter', () => new JsonlWriter(), {}],
         ['RdbWriter', () => new RdbWriter(), { rawValues: true }],
-        ['RdbWriter v9', () => new RdbWriter({ rdbVersion: 9 }), { rawValues: true }],
+        ['RdbWriter v9', () => new RdbWriter({ version: 9 }), { rawValues: true }],
       ];
       for (const [name, make, o] of sinks) {
         const taken = expectSinkSame((pieces, sink) => runSinkWriter(make, pieces, sink, o), bytes, splits);
