@@ -76,7 +76,8 @@ console.log();
 
 // Run a snapshot of dist/, so a rebuild in the working tree during the run
 // (tsup empties dist/ first) cannot break or mix the measurements. It lives
-// under bench/data/ so that dist's own imports (commander) still resolve.
+// under bench/data/, inside the repository, so that bin/rdbkit.js is still read
+// as an ES module (package.json's type).
 const useSnapshot = !flag('--no-snapshot');
 const snapRoot = path.join(dataDir, 'build');
 const built = () => ['dist/index.js', 'dist/node/index.js', 'dist/cli/main.cjs'].every((f) => fs.existsSync(path.join(root, f)));
