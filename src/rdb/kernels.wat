@@ -274,11 +274,11 @@
       (then (return (i32.add (i32.const 1) (call $digits (i64.sub (i64.const 0) (local.get $v)))))))
     (call $digits (local.get $v)))
 
-  ;; The string $rdbstr read as a bulk string at op (8 bytes of room past
-  ;; its end are written over); returns the position after it.
-  (func $bulk (param $op i32) (result i32)
-    (local $n i32) (local $src i32) (local $v i64)
-    (local.set $n (call $textlen))
+  ;; The string $rdbstr read as a bulk string at op, n its $textlen (the
+  ;; callers have it; 8 bytes of room past its end are written over);
+  ;; returns the position after it.
+  (func $bulk (param $op i32) (param $n i32) (result i32)
+    (local $src i32) (local $v i64)
     (local.set $op (call $head (local.get $op) (local.get $n)))
     (local.set $src (global.get $sa))
     (if (i32.ge_s (local.get $src) (i32.const 0))
@@ -601,9 +601,11 @@
   ;; The element at p as a bulk string at out when it fits below outEnd (8
   ;; bytes of room after it are written over); the position after it, or 0.
   (func $lpbulk (param $p i32) (param $end i32) (param $out i32) (param $outEnd i32) (result i32)
+    (local $n i32)
     (if (i32.eqz (call $lpstr (local.get $p) (local.get $end))) (then (return (i32.const 0))))
-    (if (i32.gt_u (i32.add (call $textlen) (i32.const 32)) (i32.sub (local.get $outEnd) (local.get $out))) (then (return (i32.const 0))))
-    (call $bulk (local.get $out)))
+    (local.set $n (call $textlen))
+    (if (i32.gt_u (i32.add (local.get $n) (i32.const 32)) (i32.sub (local.get $outEnd) (local.get $out))) (then (return (i32.const 0))))
+    (call $bulk (local.get $out) (local.get $n)))
 
   ;; One stream node (format.md 8.1) to XADD commands at out, below outEnd:
   ;; its master ID (16 bytes, big-endian) at 32800, its listpack of n bytes at
@@ -824,17 +826,17 @@
           ;; the member, read first (shape 6: its element's values were kept)
           (if (i32.eq (local.get $shape) (i32.const 6))
             (then (global.set $sa (local.get $a1)) (global.set $sn (local.get $n1)) (global.set $sv (local.get $v1))))
-          (local.set $out (call $bulk (local.get $o)))
+          (local.set $out (call $bulk (local.get $o) (local.get $len1)))
           (local.set $size (i32.add (local.get $size) (i32.const 24))))
         (else (if (local.get $pairs)
           (then
             ;; the field, read first, then the value
             (local.set $a2 (global.get $sa)) (local.set $n2 (global.get $sn)) (local.set $v2 (global.get $sv))
             (global.set $sa (local.get $a1)) (global.set $sn (local.get $n1)) (global.set $sv (local.get $v1))
-            (local.set $out (call $bulk (local.get $out)))
+            (local.set $out (call $bulk (local.get $out) (local.get $len1)))
             (global.set $sa (local.get $a2)) (global.set $sn (local.get $n2)) (global.set $sv (local.get $v2))
-            (local.set $out (call $bulk (local.get $out))))
-          (else (local.set $out (call $bulk (local.get $out)))))))
+            (local.set $out (call $bulk (local.get $out) (local.get $len2))))
+          (else (local.set $out (call $bulk (local.get $out) (local.get $len1)))))))
       (local.set $size (i32.add (local.get $size) (i32.add (local.get $len1) (local.get $len2))))
       (local.set $taken (i32.add (local.get $taken) (i32.const 1)))
       (local.set $p (local.get $q2))
