@@ -1709,15 +1709,13 @@ export class RdbDecoder extends ByteReader {
       }
       const pelCount = this.lenNumber();
       const pending: StreamPendingEntry[] = [];
-      const byId = new Map<string, StreamPendingEntry>();
       for (let p = 0; p < pelCount; p++) {
         const id = this.rawId();
         const deliveryTime = this.i64le();
         const deliveryCount = this.len();
-        const pe: StreamPendingEntry = { id, consumer: null, deliveryTime, deliveryCount };
-        pending.push(pe);
-        byId.set(`${id.ms}-${id.seq}`, pe);
+        pending.push({ id, consumer: null, deliveryTime, deliveryCount });
       }
+      const find = new PendingFinder(pending);
       const consumerCount = this.lenNumber();
       const consumers: StreamConsumer[] = [];
       for (let c = 0; c < consumerCount; c++) {
@@ -1726,10 +1724,11 @@ export class RdbDecoder extends ByteReader {
         const activeTime = t >= RDB_TYPE.STREAM_LISTPACKS_3 ? this.i64le() : null;
         const n = this.lenNumber();
         const ids: StreamId[] = [];
+        find.restart();
         for (let k = 0; k < n; k++) {
           const at = this.offset;
           const id = this.rawId();
-          const pe = byId.get(`${id.ms}-${id.seq}`);
+          const pe = find.of(id);
           if (!pe) throw corrupt(`consumer pending entry ${id.ms}-${id.seq} is not in the group's pending list`, at);
           pe.consumer = cname;
           ids.push(id);
@@ -1739,5 +1738,47 @@ export class RdbDecoder extends ByteReader {
       groups.push({ name, lastId: gLast, entriesRead, pending, consumers });
     }
     return { length, lastId, firstId, maxDeletedId, entriesAdded, groups, nodes: v.nodes };
+  }
+}
+
+/**
+ * A group's pending entry by ID, for its consumers' lists. Servers write
+ * both lists in ID order (from radix trees), so a consumer's next entry is
+ * mostly a few places on from its last one: looked for there first; any
+ * other (a damaged or hand-made file, the first of a consumer whose entries
+ * start further on) through a map of every ID, made once; the scan goes on
+ * from there. Each lookup costs at most SCAN steps plus a map get.
+ */
+class PendingFinder {
+  private static readonly SCAN = 16;
+  private at = 0;
+  /** Index in the list of each ID. */
+  private byId: Map<string, number> | null = null;
+
+  constructor(private readonly pending: StreamPendingEntry[]) {}
+
+  /** The next consumer's list: its entries start anywhere. */
+  restart(): void {
+    this.at = 0;
+  }
+
+  of(id: StreamId): StreamPendingEntry | undefined {
+    const list = this.pending;
+    const end = Math.min(list.length, this.at + PendingFinder.SCAN);
+    for (let i = this.at; i < end; i++) {
+      const e = list[i]!.id;
+      if (e.ms === id.ms && e.seq === id.seq) {
+        this.at = i + 1;
+        return list[i];
+      }
+    }
+    if (this.byId === null) {
+      this.byId = new Map();
+      for (let i = 0; i < list.length; i++) this.byId.set(`${list[i]!.id.ms}-${list[i]!.id.seq}`, i);
+    }
+    const i = this.byId.get(`${id.ms}-${id.seq}`);
+    if (i === undefined) return undefined;
+    this.at = i + 1;
+    return list[i];
   }
 }

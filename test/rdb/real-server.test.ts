@@ -91,8 +91,30 @@ function serverComparable(k: KeySnapshot): unknown {
   }
 }
 
+/**
+ * Beyond the fixtures: consumer groups whose consumers own pending entries
+ * far apart in the group's list, interleaved, and moved between consumers
+ * (the decoder pairs each consumer entry with the group's).
+ */
+const CONSUMERS = {
+  file: 'stream-consumers.rdb',
+  config: {},
+  policy: undefined,
+  async populate(c: { call: (...args: string[]) => Promise<unknown> }): Promise<void> {
+    // four entries to a millisecond: IDs that differ only in their sequence
+    const id = (i: number): string => `${1000 + Math.floor(i / 4)}-${i % 4}`;
+    for (let i = 1; i <= 200; i++) await c.call('XADD', 's', id(i), 'n', String(i));
+    await c.call('XGROUP', 'CREATE', 's', 'blocks', '0');
+    for (const name of ['a', 'b', 'c']) await c.call('XREADGROUP', 'GROUP', 'blocks', name, 'COUNT', '60', 'STREAMS', 's', '>');
+    await c.call('XGROUP', 'CREATE', 's', 'mixed', '0');
+    for (let r = 0; r < 20; r++) for (const name of ['x', 'y', 'z']) await c.call('XREADGROUP', 'GROUP', 'mixed', name, 'COUNT', String(1 + (r % 4)), 'STREAMS', 's', '>');
+    await c.call('XACK', 's', 'mixed', id(3), id(10), id(20));
+    for (let i = 5; i <= 120; i += 7) await c.call('XCLAIM', 's', 'mixed', 'w', '0', id(i));
+  },
+};
+
 describeRedis('dumps written by a live redis-server decode to what the server holds', () => {
-  for (const fx of FIXTURES) {
+  for (const fx of [...FIXTURES, CONSUMERS]) {
     it(fx.file.replace('.rdb', ''), async () => {
       const server = await startRedis({ config: fx.config });
       try {
