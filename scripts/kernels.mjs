@@ -11,7 +11,7 @@ const OUT = fileURLToPath(new URL('../src/rdb/kernels.wasm.ts', import.meta.url)
 /** The module's bytes, assembled from the .wat source. */
 export async function assembleKernels() {
   const w = await wabt();
-  const mod = w.parseWat('kernels.wat', readFileSync(WAT, 'utf8'), { bulk_memory: true });
+  const mod = w.parseWat('kernels.wat', readFileSync(WAT, 'utf8'), { bulk_memory: true, simd: true });
   try {
     mod.validate();
     return new Uint8Array(mod.toBinary({}).buffer);

@@ -3,7 +3,9 @@
 ;; listpacks (`run`, `lpcheck`; the sink path of `rdbkit resp`). src/rdb/kernels.ts loads them;
 ;; src/rdb/kernels.wasm.ts holds the assembled bytes (`npm run kernels`, which
 ;; test/rdb/kernels.test.ts checks are current). The JavaScript versions in
-;; crc64.ts and lzf.ts stay the reference and the fallback.
+;; crc64.ts and lzf.ts stay the reference and the fallback (also where an
+;; engine has WebAssembly without its fixed-width SIMD: LZF copies in v128
+;; steps, and the module then does not compile).
 ;;
 ;; Memory: [0, 32768) the 16 CRC slicing tables (256 little-endian u64 each;
 ;; table s at 2048 * s, filled by kernels.ts), [32768, 32776) the CRC result,
@@ -72,7 +74,7 @@
   (global $fault (export "fault") (mut i32) (i32.const 0))
 
   ;; Decompresses [ip, end) to out, its output at most up to outEnd, though
-  ;; up to 7 bytes after a run are written too: the memory must reach 8 bytes
+  ;; up to 15 bytes after a run are written too: the memory must reach 16 bytes
   ;; past outEnd, and bytes past the output are not kept. Returns
   ;; where the output stopped, or -1 - (the input position of the faulting
   ;; chunk) with the reason in $fault. Checks in the order of lzf.ts.
@@ -92,13 +94,13 @@
             (then (global.set $fault (i32.const 1)) (return (i32.sub (i32.const -1) (local.get $at)))))
           (if (i32.gt_u (i32.add (local.get $op) (local.get $len)) (local.get $outEnd))
             (then (global.set $fault (i32.const 2)) (return (i32.sub (i32.const -1) (local.get $at)))))
-          ;; 8 bytes at a time (memory.copy costs a call for such short runs): up to
-          ;; 7 bytes past the run are written, into output not yet made (the
-          ;; caller leaves 8 bytes of room after outEnd), and read from past it
+          ;; 16 bytes at a time (memory.copy costs a call for such short runs): up to
+          ;; 15 bytes past the run are written, into output not yet made (the
+          ;; caller leaves 16 bytes of room after outEnd), and read from past it
           (local.set $n (i32.const 0))
           (loop $lit
-            (i64.store (i32.add (local.get $op) (local.get $n)) (i64.load (i32.add (local.get $ip) (local.get $n))))
-            (local.set $n (i32.add (local.get $n) (i32.const 8)))
+            (v128.store (i32.add (local.get $op) (local.get $n)) (v128.load (i32.add (local.get $ip) (local.get $n))))
+            (local.set $n (i32.add (local.get $n) (i32.const 16)))
             (br_if $lit (i32.lt_u (local.get $n) (local.get $len))))
           (local.set $op (i32.add (local.get $op) (local.get $len)))
           (local.set $ip (i32.add (local.get $ip) (local.get $len)))
@@ -122,6 +124,17 @@
         (then (global.set $fault (i32.const 4)) (return (i32.sub (i32.const -1) (local.get $at)))))
       (if (i32.gt_u (i32.add (local.get $op) (local.get $len)) (local.get $outEnd))
         (then (global.set $fault (i32.const 2)) (return (i32.sub (i32.const -1) (local.get $at)))))
+      (if (i32.ge_u (i32.sub (local.get $op) (local.get $ref)) (i32.const 16))
+        (then
+          ;; 16 bytes at a time, each read of bytes already written (the source is
+          ;; at least 16 behind); up to 15 bytes past the run are written, as above
+          (local.set $n (i32.const 0))
+          (loop $far16
+            (v128.store (i32.add (local.get $op) (local.get $n)) (v128.load (i32.add (local.get $ref) (local.get $n))))
+            (local.set $n (i32.add (local.get $n) (i32.const 16)))
+            (br_if $far16 (i32.lt_u (local.get $n) (local.get $len))))
+          (local.set $op (i32.add (local.get $op) (local.get $len)))
+          (br $chunk)))
       (if (i32.ge_u (i32.sub (local.get $op) (local.get $ref)) (i32.const 8))
         (then
           ;; 8 bytes at a time, each read of bytes already written (the source is

@@ -41,8 +41,8 @@ function kernelLzf(input: Uint8Array, start: number, end: number, outLen: number
   // Input at KERNEL_DATA, output after it (8-aligned).
   const inLen = end - start;
   const o = KERNEL_DATA + ((inLen + 7) & ~7);
-  // 8 bytes of room after the output: the kernel copies in 8-byte steps.
-  k.memory(o + outLen + 8).set(input.subarray(start, end), KERNEL_DATA);
+  // 16 bytes of room after the output: the kernel copies in 16-byte steps.
+  k.memory(o + outLen + 16).set(input.subarray(start, end), KERNEL_DATA);
   const r = k.lzf(KERNEL_DATA, KERNEL_DATA + inLen, o, o + outLen);
   if (r < 0) throw corrupt(KERNEL_FAULTS[k.fault()]!, baseOffset + (-1 - r - KERNEL_DATA));
   if (r - o !== outLen) throw corrupt(`LZF output is ${r - o} bytes, expected ${outLen}`, baseOffset + inLen);
