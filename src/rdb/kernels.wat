@@ -9,9 +9,12 @@
 ;;
 ;; Memory: [0, 32768) the 16 CRC slicing tables (256 little-endian u64 each;
 ;; table s at 2048 * s, filled by kernels.ts), [32768, 32776) the CRC result,
+;; [40960, 41160) DIGIT_PAIRS (a data segment),
 ;; [65536, ...) data the caller copies in.
 (module
   (memory (export "mem") 2)
+  ;; DIGIT_PAIRS: "00" "01" ... "99", for $putdigits
+  (data (i32.const 40960) "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899")
 
   ;; CRC-64/Jones (reflected, table-driven, slicing-by-16) of [p, end),
   ;; continuing from the CRC whose halves are lo and hi; the result is stored
@@ -237,23 +240,32 @@
       (br $l)))
     (local.get $k))
 
-  ;; The k digits of v at op; returns op + k (32-bit division once v fits).
+  ;; The k digits of v at op (its low k digits: k is at least its digit
+  ;; count); returns op + k. Two digits a step, from the pair table at
+  ;; DIGIT_PAIRS; 32-bit division once v fits.
   (func $putdigits (param $op i32) (param $v i64) (param $k i32) (result i32)
-    (local $q i32) (local $w i32) (local $t i32)
+    (local $q i32) (local $w i32) (local $t i32) (local $t64 i64)
     (local.set $q (i32.add (local.get $op) (local.get $k)))
     (block $small (loop $l
       (br_if $small (i64.le_u (local.get $v) (i64.const 0xffffffff)))
-      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
-      (i32.store8 (local.get $q) (i32.add (i32.const 0x30) (i32.wrap_i64 (i64.rem_u (local.get $v) (i64.const 10)))))
-      (local.set $v (i64.div_u (local.get $v) (i64.const 10)))
+      (br_if $small (i32.lt_u (i32.sub (local.get $q) (local.get $op)) (i32.const 2)))
+      (local.set $t64 (i64.div_u (local.get $v) (i64.const 100)))
+      (local.set $q (i32.sub (local.get $q) (i32.const 2)))
+      (i32.store16 (local.get $q)
+        (i32.load16_u offset=40960 (i32.shl (i32.wrap_i64 (i64.sub (local.get $v) (i64.mul (local.get $t64) (i64.const 100)))) (i32.const 1))))
+      (local.set $v (local.get $t64))
       (br $l)))
     (local.set $w (i32.wrap_i64 (local.get $v)))
-    (loop $l
-      (local.set $q (i32.sub (local.get $q) (i32.const 1)))
-      (local.set $t (i32.div_u (local.get $w) (i32.const 10)))
-      (i32.store8 (local.get $q) (i32.add (i32.const 0x30) (i32.sub (local.get $w) (i32.mul (local.get $t) (i32.const 10)))))
+    (block $done (loop $pairs
+      (br_if $done (i32.lt_u (i32.sub (local.get $q) (local.get $op)) (i32.const 2)))
+      (local.set $t (i32.div_u (local.get $w) (i32.const 100)))
+      (local.set $q (i32.sub (local.get $q) (i32.const 2)))
+      (i32.store16 (local.get $q)
+        (i32.load16_u offset=40960 (i32.shl (i32.sub (local.get $w) (i32.mul (local.get $t) (i32.const 100))) (i32.const 1))))
       (local.set $w (local.get $t))
-      (br_if $l (i32.gt_u (local.get $q) (local.get $op))))
+      (br $pairs)))
+    (if (i32.gt_u (local.get $q) (local.get $op))
+      (then (i32.store8 (i32.sub (local.get $q) (i32.const 1)) (i32.add (i32.const 0x30) (i32.rem_u (local.get $w) (i32.const 10))))))
     (i32.add (local.get $op) (local.get $k)))
 
   ;; "$n\r\n" at op; returns the position after it.
