@@ -132,7 +132,7 @@ async function convert(
         writer.write(ev);
       }
       const chunks = writer.take();
-      for (const chunk of chunks) await sink.write(chunk);
+      await sink.writeAll(chunks);
       // Written out once write() returns: the writer may reuse them.
       if (sink.synchronous) writer.recycle?.(chunks);
       if (sink.closed) break;

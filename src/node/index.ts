@@ -4,7 +4,7 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { closeSync, openSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, writevSync, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { RdbkitError } from '../errors.js';
 import { parseRdb, parseRdbBatches, type ParseRdbOptions } from '../rdb/parse.js';
@@ -333,9 +333,32 @@ export class OutputSink {
     }
   }
 
+  /**
+   * Writes chunks in order: to a file or device in one writev call (as
+   * many as it takes), to a stream one by one. (`rdbkit resp` takes ~20
+   * chunks of 64 KiB per MiB of input: one system call instead of twenty.)
+   */
+  async writeAll(chunks: Uint8Array[]): Promise<void> {
+    if (this.stream !== null || chunks.length === 1 || this.closed || this.broken) {
+      for (const c of chunks) await this.write(c);
+      return;
+    }
+    this.writeFdAll(chunks.filter((c) => c.length > 0));
+  }
+
   private writeFd(chunk: Uint8Array): void {
+    this.writeFdAll([chunk]);
+  }
+
+  private writeFdAll(chunks: Uint8Array[]): void {
     try {
-      for (let at = 0; at < chunk.length; ) at += writeSync(this.fd, chunk, at, chunk.length - at);
+      let i = 0;
+      while (i < chunks.length) {
+        let n = i + 1 === chunks.length ? writeSync(this.fd, chunks[i]!) : writevSync(this.fd, i === 0 ? chunks : chunks.slice(i));
+        // A short write: on from the first byte not written.
+        while (i < chunks.length && n >= chunks[i]!.length) n -= chunks[i++]!.length;
+        if (n > 0) chunks[i] = chunks[i]!.subarray(n);
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
         this.closed = true;
