@@ -1,4 +1,4 @@
-// Makes dist/cli/main.cjs.<hash>.cache and .<hash>.heap.cache, the V8 code caches
+// Makes dist/cli/main.cjs.cache and main.cjs.heap.cache, the V8 code caches
 // bin/rdbkit.js compiles the CLI with (npm run build runs this after tsup):
 // the first for commands that run in the launcher's process, the second for
 // those it starts again with a heap limit (V8 takes a cache only under the
