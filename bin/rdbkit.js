@@ -8,8 +8,9 @@
 // bundle loads. verify, info and plain resp build no values: they run in this process.
 //
 // The CLI's code (dist/cli/main.cjs) is compiled with the V8 code cache made
-// after the build (scripts/code-cache.mjs), when it is not older than the code: the functions a run uses are then not compiled again
-// (measured on a tiny dump: ~10 ms of every start). Node 20 has no compile
+// after the build (scripts/code-cache.mjs), when it is not older than the
+// code: the functions a run uses are then not compiled again (measured on a
+// tiny dump: ~15-20 ms of every start). Node 20 has no compile
 // cache for ES modules, hence CommonJS through vm.Script. RDBKIT_CODE_CACHE=0
 // compiles without it; with RDBKIT_CODE_CACHE_WRITE=1 the run writes the
 // cache at its end: what was loaded from it and what the run compiled.

@@ -2,7 +2,7 @@
  * Worker thread of `FileChecksum` (checksum.ts): reads the file on its own
  * and runs the CRC-64 over it while the main thread decodes, publishing the
  * running value at every 1 MiB block in the shared memory (layout in
- * checksum.ts). It never answers anything: the main thread takes the last
+ * crc-layout.ts). It never answers anything: the main thread takes the last
  * checkpoint before the prefix it needs and checksums the rest itself, so it
  * never waits for this thread.
  *

@@ -31,22 +31,23 @@ export function lzfDecompress(input: Uint8Array, outLen: number, baseOffset: num
 
 /**
  * Decompresses `input[start, end)` in the WebAssembly kernel's memory;
- * returns where the output starts there, or -1 when the kernel is not
+ * returns a view of the output there, or null when the kernel is not
  * available or the data is too large for it. Faults as lzfDecompressInto.
  */
-function kernelLzf(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): number {
-  if (end - start + outLen > KERNEL_MAX || outLen < 0 || end <= start) return -1;
+function kernelLzf(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): Uint8Array | null {
+  if (end - start + outLen > KERNEL_MAX || outLen < 0 || end <= start) return null;
   const k = kernels();
-  if (k === null) return -1;
+  if (k === null) return null;
   // Input at KERNEL_DATA, output after it (8-aligned).
   const inLen = end - start;
   const o = KERNEL_DATA + ((inLen + 7) & ~7);
   // 16 bytes of room after the output: the kernel copies in 16-byte steps.
-  k.memory(o + outLen + 16).set(input.subarray(start, end), KERNEL_DATA);
+  const mem = k.memory(o + outLen + 16);
+  mem.set(input.subarray(start, end), KERNEL_DATA);
   const r = k.lzf(KERNEL_DATA, KERNEL_DATA + inLen, o, o + outLen);
   if (r < 0) throw corrupt(KERNEL_FAULTS[k.fault()]!, baseOffset + (-1 - r - KERNEL_DATA));
   if (r - o !== outLen) throw corrupt(`LZF output is ${r - o} bytes, expected ${outLen}`, baseOffset + inLen);
-  return o;
+  return mem.subarray(o, o + outLen);
 }
 
 /**
@@ -57,8 +58,7 @@ function kernelLzf(input: Uint8Array, start: number, end: number, outLen: number
  * output for a caller that consumes it at once.
  */
 export function lzfDecompressView(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): Uint8Array | null {
-  const o = kernelLzf(input, start, end, outLen, baseOffset);
-  return o < 0 ? null : kernels()!.memory(0).subarray(o, o + outLen);
+  return kernelLzf(input, start, end, outLen, baseOffset);
 }
 
 /**
@@ -69,9 +69,9 @@ export function lzfDecompressView(input: Uint8Array, start: number, end: number,
  */
 export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array | null, outLen: number, baseOffset: number): void {
   if (out !== null) {
-    const o = kernelLzf(input, start, end, outLen, baseOffset);
-    if (o >= 0) {
-      out.set(kernels()!.memory(0).subarray(o, o + outLen));
+    const view = kernelLzf(input, start, end, outLen, baseOffset);
+    if (view !== null) {
+      out.set(view);
       return;
     }
   }
