@@ -76,8 +76,7 @@ console.log();
 
 // Run a snapshot of dist/, so a rebuild in the working tree during the run
 // (tsup empties dist/ first) cannot break or mix the measurements. It lives
-// under bench/data/, inside the repository, so that bin/rdbkit.js is still read
-// as an ES module (package.json's type).
+// under bench/data/, inside the repository, beside the same node_modules.
 const useSnapshot = !flag('--no-snapshot');
 const snapRoot = path.join(dataDir, 'build');
 const built = () => ['dist/index.js', 'dist/node/index.js', 'dist/cli/main.cjs'].every((f) => fs.existsSync(path.join(root, f)));
@@ -95,7 +94,7 @@ async function prepareBuild() {
       // Keep the mtimes: the launcher uses the V8 code cache only when it is not
       // older than the bundle, and a plain copy can write them in either order.
       fs.cpSync(path.join(root, 'dist'), path.join(snapRoot, 'dist'), { recursive: true, preserveTimestamps: true });
-      fs.copyFileSync(path.join(root, 'bin/rdbkit.js'), path.join(snapRoot, 'bin/rdbkit.js'));
+      for (const f of ['rdbkit.js', 'package.json']) fs.copyFileSync(path.join(root, 'bin', f), path.join(snapRoot, 'bin', f));
       const bin = path.join(snapRoot, 'bin/rdbkit.js');
       const r = spawnSync(process.execPath, [bin, '--version']);
       if (r.status === 0) {

@@ -27,6 +27,13 @@ export interface AofPartInput {
   /** `base` / `incr` for the parts of a manifest, `single` for a lone file. */
   role: 'base' | 'incr' | 'single';
   source: ByteSource;
+  /**
+   * Optional, used with the `reuseInput` option: says that the reader holds
+   * no view of this part's bytes before `offset` any more, so the source may
+   * read later chunks into the memory of the chunks wholly before it
+   * (`openAof` in `rdbkit/node` gives its parts one).
+   */
+  release?: (offset: number) => void;
 }
 
 /** Options of `parseAof`. */
@@ -51,6 +58,15 @@ export interface ParseAofOptions extends Omit<RdbDecoderOptions, 'afterEnd'> {
    * yielded. A verifier's mode; it cannot be combined with `until`.
    */
   commands?: 'events' | 'count';
+  /**
+   * True when the consumer is done with every event of a batch, and with
+   * every byte it was given (events, and a sink's calls), before it asks for
+   * the next batch: it copies what it keeps, as rdbkit's writers do. Parts
+   * with `release` then get their chunks back for reuse once the decoder has
+   * let go of them, and the input is read without fresh memory per chunk.
+   * Default false. (Only the RDB of a part releases; commands do not yet.)
+   */
+  reuseInput?: boolean;
 }
 
 /**
@@ -88,7 +104,8 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
   const parts: readonly AofPartInput[] = isPartList(input) ? input : [{ name: null, role: 'single', source: input as ByteSource }];
   const strict = options.truncated === 'strict';
   const until = options.until ?? null;
-  const { truncated: _t, until: _u, commands: _c, ...decoderOptions } = options;
+  const { truncated: _t, until: _u, commands: _c, reuseInput: _r, ...decoderOptions } = options;
+  const reuse = options.reuseInput === true;
   const countOnly = options.commands === 'count';
   if (countOnly && until !== null) throw new RdbkitError('USAGE', "parseAof: commands: 'count' cannot be combined with until");
   let ts: number | null = null;
@@ -200,6 +217,9 @@ export async function* parseAofBatches(input: ByteSource | readonly AofPartInput
           yield batch;
           batch = [];
         }
+        // The consumer has taken every batch so far (it asked for more): what
+        // the decoder let go of may be read over.
+        if (reuse && dec !== null && tailAt < 0 && part.release !== undefined) part.release(dec.retainedFrom);
       }
       if (stopped) {
         if (batch.length > 0) yield batch;

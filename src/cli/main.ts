@@ -119,7 +119,8 @@ async function convert(
   const sink = await OutputSink.open(o.output ?? null, atomic);
   let keys = 0;
   const progress = new Progress(() => src.position, src.size, () => keys + (o.sink?.sinkKeys ?? 0));
-  const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true, sink: o.sink ?? null };
+  // The writers copy what they keep, and each batch is written before the next is read: the input's memory can be reused.
+  const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true, sink: o.sink ?? null, reuseInput: true };
   if (o.until !== undefined) options.until = o.until;
   const crc = checksumFor(src, options);
   try {
@@ -182,7 +183,7 @@ async function collectInfo(input: string, o: { checksum?: boolean; future?: bool
     // verify only counts commands (info tallies them by name and database).
     const commands = o.strict ? 'count' : 'events';
     // info reports the computed CRC-64 without failing on a mismatch.
-    const options: ParseAofOptions = { ...decoderOptions(o), computeChecksum: true, keyFilter: skipRest, sink: info, truncated: o.strict ? 'strict' : 'load', commands };
+    const options: ParseAofOptions = { ...decoderOptions(o), computeChecksum: true, keyFilter: skipRest, sink: info, truncated: o.strict ? 'strict' : 'load', commands, reuseInput: true };
     crc = checksumFor(src, options);
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {

@@ -53,12 +53,24 @@ export class ByteReader {
    * copied in MERGE_SLACK steps).
    */
   private bridge: Uint8Array | null = null;
+  /** True when `buf` is a buffer `gather` copied into, not (part of) an input chunk. */
+  private merged = false;
   private bridgeAt = 0;
   private bridgeRest: Uint8Array | null = null;
 
   /** Absolute offset of the read position. */
   get offset(): number {
     return this.base + this.pos;
+  }
+
+  /**
+   * An input offset before which the reader holds no byte of an input
+   * chunk: `buf` starts there, or when `buf` is a copy, the pending chunks
+   * start after it (a bridge chunk, partly copied, still has bytes pending,
+   * so no chunk that ends before this offset is one).
+   */
+  protected get heldFrom(): number {
+    return this.merged ? this.base + this.buf.length : this.base;
   }
 
   /** Bytes available from the read position without more input. */
@@ -134,6 +146,7 @@ export class ByteReader {
     this.pos -= this.mark;
     this.mark = 0;
     this.setBuffer(merged);
+    this.merged = true;
   }
 
   /** Goes back from a merged buffer to the chunk it copied the start of, when the unit starts in that copy. */
@@ -165,6 +178,7 @@ export class ByteReader {
 
   private setBuffer(b: Uint8Array): void {
     this.buf = b;
+    this.merged = false;
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 

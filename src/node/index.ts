@@ -20,12 +20,41 @@ export interface InputSource {
   chunks: AsyncIterable<Uint8Array>;
   /** Bytes handed out so far (for progress reports). */
   readonly position: number;
+  /**
+   * Says that no view of the chunks wholly before `offset` is in use any
+   * more: their memory may take later reads (see `AofPartInput.release`).
+   * Calling it at all is optional; for stdin it does nothing.
+   */
+  release(offset: number): void;
 }
 
 const READ_SIZE = 1 << 20;
+/** Released chunks kept for reuse: the reads ahead and the decoder's current chunk need no more. */
+const POOL_FREE = 4;
+/**
+ * Chunks handed out that are tracked for release. While one record holds
+ * more (a value larger than this), the oldest are forgotten and left to the
+ * garbage collector as before, so the pool keeps at most this many alive.
+ */
+const POOL_HANDED = 8;
 
-/** Opens a file path, or `-` for standard input, as a chunk source. */
-export async function openInput(path: string): Promise<InputSource> {
+/** Options of `openInput`. */
+export interface OpenInputOptions {
+  /** Bytes per read (default 1 MiB). */
+  chunkSize?: number;
+}
+
+/**
+ * Opens a file path, or `-` for standard input, as a chunk source.
+ *
+ * Each chunk of a file is read into memory of its own, which stays valid
+ * for as long as the caller keeps it, unless the caller calls `release`:
+ * from then on the chunks wholly before the offset it gave are read over.
+ * (Fresh memory costs a page fault per 4 KiB on first touch: on the bench
+ * machine, reusing it made `rdbkit resp` of a 142 MB dump 0.73 -> 0.54 s.)
+ */
+export async function openInput(path: string, options: OpenInputOptions = {}): Promise<InputSource> {
+  const readSize = Math.max(1, options.chunkSize ?? READ_SIZE);
   if (path === '-') {
     let position = 0;
     const stdin = process.stdin;
@@ -36,7 +65,7 @@ export async function openInput(path: string): Promise<InputSource> {
         yield new Uint8Array(b.buffer, b.byteOffset, b.length);
       }
     }
-    return { name: 'stdin', size: null, chunks: chunks(), get position() { return position; } };
+    return { name: 'stdin', size: null, chunks: chunks(), get position() { return position; }, release() {} };
   }
   let st;
   try {
@@ -50,16 +79,31 @@ export async function openInput(path: string): Promise<InputSource> {
   });
   let position = 0;
   let readAt = 0;
+  /** Chunks handed out, oldest first, with the offset of their end; and released ones to read into. */
+  const handed: Array<{ buf: Uint8Array; end: number }> = [];
+  const free: Uint8Array[] = [];
   const readChunk = async (): Promise<Uint8Array | null> => {
-    // A fresh buffer per read: the decoder keeps views into earlier chunks.
-    // Not zero-filled: only the bytes read are handed out.
-    const raw = Buffer.allocUnsafeSlow(READ_SIZE);
-    const buf = new Uint8Array(raw.buffer, raw.byteOffset, READ_SIZE);
+    // Memory of its own per read, unless released: the decoder keeps views
+    // into earlier chunks. Not zero-filled: only the bytes read are handed out.
+    let buf = free.pop();
+    if (buf === undefined) {
+      const raw = Buffer.allocUnsafeSlow(readSize);
+      buf = new Uint8Array(raw.buffer, raw.byteOffset, readSize);
+    }
     const at = readAt;
-    readAt += READ_SIZE;
-    const { bytesRead } = await fh.read(buf, 0, READ_SIZE, at);
+    readAt += readSize;
+    // Tracked in the order of the reads (which may finish in either order).
+    if (handed.length === POOL_HANDED) handed.shift();
+    handed.push({ buf, end: at + readSize });
+    const { bytesRead } = await fh.read(buf, 0, readSize, at);
     if (bytesRead === 0) return null;
-    return bytesRead === READ_SIZE ? buf : buf.subarray(0, bytesRead);
+    return bytesRead === readSize ? buf : buf.subarray(0, bytesRead);
+  };
+  const release = (offset: number): void => {
+    while (handed.length > 0 && handed[0]!.end <= offset) {
+      const { buf } = handed.shift()!;
+      if (free.length < POOL_FREE) free.push(buf);
+    }
   };
   async function* chunks(): AsyncGenerator<Uint8Array> {
     // Read two chunks ahead, so the disk works while the decoder does (with
@@ -78,7 +122,7 @@ export async function openInput(path: string): Promise<InputSource> {
       await fh.close();
     }
   }
-  return { name: path, size: st.isFile() ? st.size : null, chunks: chunks(), get position() { return position; } };
+  return { name: path, size: st.isFile() ? st.size : null, chunks: chunks(), get position() { return position; }, release };
 }
 
 /** An opened input of any kind (see `openAof`): its parts in load order, and totals for progress reports. */
@@ -130,7 +174,7 @@ async function readHead(path: string): Promise<Uint8Array> {
  * incremental must exist (history parts are ignored), as redis-server
  * requires at start-up.
  */
-export async function openAof(path: string): Promise<OpenedAof> {
+export async function openAof(path: string, options: OpenInputOptions = {}): Promise<OpenedAof> {
   let manifestPath: string | null = null;
   if (path !== '-') {
     let st;
@@ -149,12 +193,12 @@ export async function openAof(path: string): Promise<OpenedAof> {
     }
   }
   if (manifestPath === null) {
-    const input = await openInput(path);
+    const input = await openInput(path, options);
     return {
       name: input.name,
       kind: 'single',
       manifest: null,
-      parts: [{ name: null, role: 'single', source: input.chunks }],
+      parts: [{ name: null, role: 'single', source: input.chunks, release: input.release }],
       size: input.size,
       get position() {
         return input.position;
@@ -184,8 +228,9 @@ export async function openAof(path: string): Promise<OpenedAof> {
   let current: InputSource | null = null;
   const parts: AofPartInput[] = wanted.map((e) => {
     const full = join(dir, e.file);
+    let input: InputSource | null = null;
     async function* chunks(): AsyncGenerator<Uint8Array> {
-      const input = await openInput(full);
+      input = await openInput(full, options);
       current = input;
       try {
         yield* input.chunks;
@@ -194,7 +239,7 @@ export async function openAof(path: string): Promise<OpenedAof> {
         current = null;
       }
     }
-    return { name: e.file, role: e.type === 'b' ? 'base' : 'incr', source: chunks() };
+    return { name: e.file, role: e.type === 'b' ? 'base' : 'incr', source: chunks(), release: (offset: number) => (input as InputSource | null)?.release(offset) };
   });
   return {
     name: path,

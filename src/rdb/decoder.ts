@@ -384,6 +384,18 @@ export class RdbDecoder extends ByteReader {
     this.append(chunk);
   }
 
+  /**
+   * The input offset before which the decoder holds no view of the input:
+   * neither its read buffers nor the value it is in the middle of (whose key
+   * and elements it may still hand out) reach back before it. Bytes given out
+   * for earlier records are the consumer's to copy or drop.
+   */
+  get retainedFrom(): number {
+    const v = this.v;
+    const held = this.heldFrom;
+    return v !== null && v.offset < held ? v.offset : held;
+  }
+
   /** Declares the input complete. */
   end(): void {
     this.ended = true;
