@@ -56,6 +56,9 @@ describe('published package', () => {
     const specs = [...code.matchAll(/^import [^'"\n]*['"]([^'"]+)['"]|require(?:\$1)?\(["']([^"']+)["']\)/gm)].map((m) => m[1] ?? m[2]!);
     expect(specs.length).toBeGreaterThan(0);
     for (const s of specs) expect(s, s).toMatch(/^(node:)?(fs|fs\/promises|path|module|worker_threads|os|events|child_process|process|url|util|stream)$|^\.\//);
+    // The launcher reads the bundle as latin1: outside comments it must be ASCII (esbuild escapes strings).
+    const nonAscii = code.split('\n').filter((l) => /[^\x00-\x7f]/.test(l) && !/^\s*(\/\*\*|\*|\/\/)/.test(l));
+    expect(nonAscii).toEqual([]);
     // And it runs with no node_modules at all.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-bare-'));
     try {
