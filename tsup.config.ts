@@ -30,10 +30,12 @@ export default defineConfig([
     clean: false,
   },
   {
-    // The checksum worker is a file of its own beside the command.
+    // The checksum worker is a file of its own beside the command: CommonJS,
+    // so that its start-up skips the ES module loader (measured: rdbkit resp
+    // of the bench dump 0.537 -> 0.527 s median of 11).
     ...common,
     entry: { 'cli/crc-worker': 'src/cli/crc-worker.ts' },
-    format: ['esm'],
+    format: ['cjs'],
     clean: false,
   },
 ]);

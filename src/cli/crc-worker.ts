@@ -6,13 +6,14 @@
  * checkpoint before the prefix it needs and checksums the rest itself, so it
  * never waits for this thread.
  *
- * The thread runs at the lowest priority: it is background work that only has
- * to be done by the time the decoder reaches the end, and on two cores it
- * otherwise takes time from the decoding thread and from V8's compiler
- * threads (measured on the bench dump: `rdbkit resp` 0.62 → 0.58 s median).
+ * The thread runs at the lowest priority, set by checksum.ts as it starts
+ * it: it is background work that only has to be done by the time the decoder
+ * reaches the end, and on two cores it otherwise takes time from the
+ * decoding thread and from V8's compiler threads (measured on the bench dump:
+ * `rdbkit resp` 0.62 -> 0.58 s median, and 0.54 -> 0.51 s once its start-up
+ * ran at that priority too).
  */
-import { closeSync, openSync, readSync, readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 import { Crc64 } from '../rdb/crc64.js';
 import { CRC_BLOCK, CRC_BLOCKS_DONE, CRC_MARKS, CRC_STOP } from './crc-layout.js';
@@ -22,17 +23,6 @@ const words = new Int32Array(shared);
 /** Checkpoints the shared memory has room for (the file's blocks when it was opened). */
 const room = (words.length - CRC_MARKS) / 2 - 1;
 
-/** Lowers this thread's priority (Linux: a thread's own id from /proc/thread-self); elsewhere, or when refused, it runs as it is. */
-function lowerPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
-  } catch {
-    // not Linux, or not allowed
-  }
-}
-
-lowerPriority();
 const buf = new Uint8Array(CRC_BLOCK);
 const crc = new Crc64();
 let fd = -1;

@@ -21,7 +21,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const bin = path.join(repoRoot, 'bin/rdbkit.js');
 const MiB = 1 << 20;
 /** The built worker (the global setup builds dist/). */
-const script = pathToFileURL(path.join(repoRoot, 'dist/cli/crc-worker.js'));
+const script = pathToFileURL(path.join(repoRoot, 'dist/cli/crc-worker.cjs'));
 
 /** Seeded bytes, so a failure can be reproduced. */
 function bytes(n: number, seed: number): Uint8Array {
@@ -104,22 +104,32 @@ describe('FileChecksum (the CRC-64 worker of the CLI)', () => {
 });
 
 describe('the worker thread on Linux', () => {
-  it.runIf(process.platform === 'linux')('runs at nice 19 (background work: the decoding thread keeps its core)', async () => {
-    const nices = (): number[] =>
-      readdirSync('/proc/self/task').map((t) => {
-        // Field 19 of stat is the nice value; the fields after the parenthesised name start at 3.
-        const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-      });
-    expect(nices()).not.toContain(19);
+  it.runIf(process.platform === 'linux')('runs at nice 19 from its start (background work: the decoding thread keeps its core)', async () => {
+    const nices = (): Map<string, number> =>
+      new Map(
+        readdirSync('/proc/self/task').map((t) => {
+          // Field 19 of stat is the nice value; the fields after the parenthesised name start at 3.
+          const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+          return [t, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+        }),
+      );
+    const before = nices();
+    expect([...before.values()]).not.toContain(19);
     const data = bytes(64 * MiB, 3);
     const file = path.join(tmp, 'nice.bin');
     writeFileSync(file, data);
     const c = new FileChecksum(file, data.length, script);
     try {
-      let seen = false;
-      for (const t = Date.now(); !seen && c.blocksDone < 64 && Date.now() - t < 10_000; await new Promise((r) => setTimeout(r, 5))) seen = nices().includes(19);
-      expect(seen).toBe(true);
+      // Already when the constructor returns, before the worker has run a line of its own:
+      // exactly the new thread, none that was there before.
+      const after = nices();
+      const lowered = [...after].filter(([, n]) => n === 19).map(([t]) => t);
+      expect(lowered).toHaveLength(1);
+      expect(before.has(lowered[0]!)).toBe(false);
+      expect(after.get(String(process.pid))).toBe(before.get(String(process.pid)));
+      // And it still checksums.
+      for (const t = Date.now(); c.blocksDone < 64 && Date.now() - t < 10_000; ) await new Promise((r) => setTimeout(r, 5));
+      expect(c.blocksDone).toBe(64);
     } finally {
       c.close();
       rmSync(file);
