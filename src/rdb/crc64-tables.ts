@@ -1,15 +1,21 @@
 /**
  * The slicing-by-16 tables of CRC-64/Jones (reflected polynomial
- * 0x95AC9329AC4BC9B5), as low and high 32-bit halves: crc64.ts runs them in
- * JavaScript, kernels.ts copies them into the WebAssembly kernel's memory.
+ * 0x95AC9329AC4BC9B5), as low and high 32-bit halves, for crc64.ts's
+ * JavaScript path (short runs, or no WebAssembly): built on first use. (The
+ * WebAssembly kernel builds its own copy, kernels.wat `crctables`: a loop
+ * over them at every start was the first function V8 compiled, ahead of
+ * the decoder's.)
  */
 
 export const SLICES = 16;
-/** Low and high 32-bit halves of the 16 slicing tables, 256 entries each. */
-export const TLO = new Uint32Array(256 * SLICES);
-export const THI = new Uint32Array(256 * SLICES);
 
-(function buildTables(): void {
+let tables: [lo: Uint32Array, hi: Uint32Array] | null = null;
+
+/** Low and high 32-bit halves of the 16 slicing tables, 256 entries each. */
+export function crcTables(): [lo: Uint32Array, hi: Uint32Array] {
+  if (tables !== null) return tables;
+  const TLO = new Uint32Array(256 * SLICES);
+  const THI = new Uint32Array(256 * SLICES);
   const POLY_LO = 0xac4bc9b5;
   const POLY_HI = 0x95ac9329;
   for (let i = 0; i < 256; i++) {
@@ -36,4 +42,6 @@ export const THI = new Uint32Array(256 * SLICES);
       THI[s * 256 + i] = ((phi >>> 8) ^ THI[idx]!) >>> 0;
     }
   }
-})();
+  tables = [TLO, THI];
+  return tables;
+}

@@ -9,7 +9,7 @@
  */
 
 import { KERNEL_DATA, kernels, type Kernels } from './kernels.js';
-import { THI, TLO } from './crc64-tables.js';
+import { crcTables } from './crc64-tables.js';
 
 /** Shorter runs stay in JavaScript: the copy and call would cost more than they save. */
 const KERNEL_MIN = 256;
@@ -35,8 +35,7 @@ export class Crc64 {
     let lo = this.lo;
     let hi = this.hi;
     let i = start;
-    const T = TLO;
-    const H = THI;
+    const [T, H] = crcTables();
     if (end - start >= 16) {
       const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const stop16 = end - 16;

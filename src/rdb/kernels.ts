@@ -8,7 +8,6 @@
  * kernel (`respKernel()`, RespWriter's `run`, `listpack`, `zsetListpack`, `intset` and `streamNode`)
  * runs in an instance and memory of its own.
  */
-import { SLICES, THI, TLO } from './crc64-tables.js';
 import { KERNELS_WASM } from './kernels.wasm.js';
 
 /** Where callers copy their data in the kernels' memory (below: tables, results). */
@@ -60,6 +59,7 @@ function instantiate(): Kernels | null {
     const inst = new WebAssembly.Instance(module, {});
     const ex = inst.exports as {
       mem: WebAssembly.Memory;
+      crctables: () => void;
       crc: (lo: number, hi: number, p: number, end: number) => void;
       lzf: (ip: number, end: number, out: number, outEnd: number) => number;
       fault: WebAssembly.Global;
@@ -67,10 +67,7 @@ function instantiate(): Kernels | null {
     const mem = ex.mem;
     let u8 = new Uint8Array(mem.buffer);
     let u32 = new Uint32Array(mem.buffer);
-    for (let i = 0; i < 256 * SLICES; i++) {
-      u32[2 * i] = TLO[i]!;
-      u32[2 * i + 1] = THI[i]!;
-    }
+    ex.crctables();
     return {
       crc: ex.crc,
       crcLo: () => u32[CRC_RESULT >>> 2]!,

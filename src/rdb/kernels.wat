@@ -8,13 +8,44 @@
 ;; steps, and the module then does not compile).
 ;;
 ;; Memory: [0, 32768) the 16 CRC slicing tables (256 little-endian u64 each;
-;; table s at 2048 * s, filled by kernels.ts), [32768, 32776) the CRC result,
+;; table s at 2048 * s, built by $crctables), [32768, 32776) the CRC result,
 ;; [40960, 41160) DIGIT_PAIRS (a data segment),
 ;; [65536, ...) data the caller copies in.
 (module
   (memory (export "mem") 2)
   ;; DIGIT_PAIRS: "00" "01" ... "99", for $putdigits
   (data (i32.const 40960) "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899")
+
+  ;; The 16 slicing tables of CRC-64/Jones (reflected polynomial
+  ;; 0x95AC9329AC4BC9B5) at [0, 32768): table 0 byte by byte, table s from
+  ;; table s-1 (an entry shifted by a byte, then through table 0). Built
+  ;; here rather than copied in: a JavaScript loop over them at start-up was
+  ;; the first thing V8 compiled, ahead of the decoder.
+  (func (export "crctables")
+    (local $i i32) (local $k i32) (local $c i64) (local $a i32)
+    (local.set $i (i32.const 0))
+    (loop $t0
+      (local.set $c (i64.extend_i32_u (local.get $i)))
+      (local.set $k (i32.const 0))
+      (loop $bit
+        (local.set $c
+          (i64.xor (i64.shr_u (local.get $c) (i64.const 1))
+                   (i64.and (i64.sub (i64.const 0) (i64.and (local.get $c) (i64.const 1)))
+                            (i64.const 0x95AC9329AC4BC9B5))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $bit (i32.lt_u (local.get $k) (i32.const 8))))
+      (i64.store (i32.shl (local.get $i) (i32.const 3)) (local.get $c))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $t0 (i32.lt_u (local.get $i) (i32.const 256))))
+    ;; entries 256.. (tables 1-15): from the entry 256 before it
+    (local.set $a (i32.const 2048))
+    (loop $ts
+      (local.set $c (i64.load (i32.sub (local.get $a) (i32.const 2048))))
+      (i64.store (local.get $a)
+        (i64.xor (i64.shr_u (local.get $c) (i64.const 8))
+                 (i64.load (i32.shl (i32.wrap_i64 (i64.and (local.get $c) (i64.const 255))) (i32.const 3)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (br_if $ts (i32.lt_u (local.get $a) (i32.const 32768)))))
 
   ;; CRC-64/Jones (reflected, table-driven, slicing-by-16) of [p, end),
   ;; continuing from the CRC whose halves are lo and hi; the result is stored

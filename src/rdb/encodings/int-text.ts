@@ -6,8 +6,8 @@
 
 const SMALL_MIN = -128;
 const SMALL_MAX = 1024;
-const small: Uint8Array[] = [];
-for (let i = SMALL_MIN; i <= SMALL_MAX; i++) small.push(asciiOf(String(i)));
+/** Filled on first use (not at load: a loop of 1,153 calls there had V8 compile asciiOf before anything else). */
+const small: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SMALL_MAX - SMALL_MIN + 1);
 
 function asciiOf(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
@@ -20,7 +20,7 @@ function asciiOf(s: string): Uint8Array {
  * arrays: callers must not modify what they get.
  */
 export function intToAscii(v: number | bigint): Uint8Array {
-  if (typeof v === 'number' && v >= SMALL_MIN && v <= SMALL_MAX) return small[v - SMALL_MIN]!;
+  if (typeof v === 'number' && v >= SMALL_MIN && v <= SMALL_MAX) return (small[v - SMALL_MIN] ??= asciiOf(String(v)));
   return asciiOf(String(v));
 }
 
