@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --mb N] [-- --regen] [-- --runs N] [-- --no-snapshot]
+// npm run bench [-- --quick] [-- --mb N] [-- --regen] [-- --runs N] [-- --side-rounds N] [-- --no-snapshot]
 //
 // Throughput (MB/s, keys/s) and peak RSS of rdbkit against a floor (reading
 // the file and doing nothing) and against redis-check-rdb, all measured in
@@ -31,14 +31,16 @@ const value = (name, fallback) => {
   return v;
 };
 function usage(msg) {
-  console.error(`bench: ${msg}\nusage: npm run bench -- [--quick] [--mb N] [--runs N] [--regen] [--no-snapshot]`);
+  console.error(`bench: ${msg}\nusage: npm run bench -- [--quick] [--mb N] [--runs N] [--side-rounds N] [--regen] [--no-snapshot]`);
   process.exit(2);
 }
-for (const a of argv) if (a.startsWith('--') && !['--quick', '--regen', '--mb', '--runs', '--no-snapshot'].includes(a)) usage(`unknown option ${a}`);
+for (const a of argv) if (a.startsWith('--') && !['--quick', '--regen', '--mb', '--runs', '--side-rounds', '--no-snapshot'].includes(a)) usage(`unknown option ${a}`);
 const quick = flag('--quick');
 const regen = flag('--regen');
 const mb = value('--mb', quick ? 20 : 150);
 const RUNS = value('--runs', 3);
+/** Rounds of the side-by-side comparison of rdbkit resp and redis-check-rdb. */
+const SIDE_ROUNDS = value('--side-rounds', 11);
 const RSS_LIMIT_MB = 200;
 const JSON_MBPS_EXPECTED = 100;
 
@@ -468,7 +470,35 @@ async function mixedBench(build) {
   printTable(rows);
   console.log('all results checked: key, expiry and type/encoding counts, CRC, JSON lines and bytes,');
   console.log('redis-check-rdb on the rdb output, and DEBUG DIGEST of the rdb and resp outputs loaded into redis-server\n');
-  return { file: path.basename(file), bytes: size, keys, expires: want.expires, encodings: serverTally, conversions, rows };
+  const sideBySide = checker ? headToHead(node, [bin, 'resp', file, '-o', '/dev/null'], 'redis-check-rdb', [file]) : null;
+  return { file: path.basename(file), bytes: size, keys, expires: want.expires, encodings: serverTally, conversions, rows, sideBySide };
+}
+
+/**
+ * rdbkit resp and redis-check-rdb on the same file, one run of each in turn
+ * for SIDE_ROUNDS rounds: the machine's slow phases (seconds long here) then
+ * fall on both alike, which best-of-3 lines measured one after the other
+ * cannot promise. Prints and returns the minimum and median of each.
+ */
+function headToHead(cmdA, argsA, cmdB, argsB) {
+  const a = [];
+  const b = [];
+  for (let i = 0; i < SIDE_ROUNDS; i++) {
+    a.push(runOnce(cmdA, argsA).seconds);
+    b.push(runOnce(cmdB, argsB).seconds);
+  }
+  const stat = (xs) => {
+    const v = [...xs].sort((x, y) => x - y);
+    const mid = v.length >> 1;
+    return { min: v[0], median: v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2 };
+  };
+  const A = stat(a);
+  const B = stat(b);
+  console.log(`side by side, ${SIDE_ROUNDS} rounds taking turns (min / median):`);
+  console.log(`  rdbkit resp FILE -o /dev/null   ${A.min.toFixed(3)} / ${A.median.toFixed(3)} s`);
+  console.log(`  redis-check-rdb FILE            ${B.min.toFixed(3)} / ${B.median.toFixed(3)} s`);
+  console.log(`  rdbkit resp at ${(B.min / A.min).toFixed(2)}× redis-check-rdb's speed at the minimum, ${(B.median / A.median).toFixed(2)}× at the median\n`);
+  return { rounds: SIDE_ROUNDS, resp: { ...A, runs: a }, checkRdb: { ...B, runs: b } };
 }
 
 function printTable(rows, { rate = 'keys/s', ref = ['× check-rdb', 'vsCheckRdb'], ranges = 'floor … decode + JsonlWriter are timed inside their process', reference = 'redis-check-rdb' } = {}) {

@@ -42,9 +42,10 @@ async function* readAll() {
 }
 async function* readFile1(file) {
   const fh = await open(file, 'r');
+  // One buffer for every read: each chunk is used up before the next is asked for.
+  const buf = new Uint8Array(CHUNK);
   try {
     for (;;) {
-      const buf = new Uint8Array(CHUNK);
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) return;
       yield bytesRead === CHUNK ? buf : buf.subarray(0, bytesRead);
@@ -69,9 +70,14 @@ if (mode === 'floor') {
   if (n !== size) throw new Error(`floor read ${n} of ${size} bytes`);
   result.check = x;
 } else if (mode === 'input') {
-  // The same through rdbkit's Node adapter (openInput, one chunk read ahead): what the CLI reads with.
+  // The same through rdbkit's Node adapter (openInput, two chunks read ahead): what the CLI reads
+  // with, each chunk given back once it is read (release), as the CLI's decoder does.
   let n = 0;
-  for await (const c of (await node.openInput(file)).chunks) n += c.length;
+  const input = await node.openInput(file);
+  for await (const c of input.chunks) {
+    n += c.length;
+    input.release?.(n);
+  }
   if (n !== size) throw new Error(`openInput gave ${n} of ${size} bytes`);
 } else if (mode === 'crc') {
   // CRC-64/Jones over everything before the 8-byte trailer must equal the trailer.
