@@ -3,7 +3,7 @@
  * output chunks to a file or stdout with backpressure.
  */
 import { basename, dirname, join } from 'node:path';
-import { close, closeSync, open, openSync, read, readdir, readdirSync, readFile, realpathSync, renameSync, stat, statSync, unlinkSync, writeSync, writevSync, type Stats } from 'node:fs';
+import { close, closeSync, fstatSync, open, openSync, read, readdir, readdirSync, readFile, realpathSync, renameSync, stat, statSync, unlinkSync, writeSync, writevSync, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { RdbkitError } from '../errors.js';
 import { parseRdb, parseRdbBatches, type ParseRdbOptions } from '../rdb/parse.js';
@@ -293,21 +293,47 @@ export async function* parseRdbFileBatches(path: string, options: ParseRdbOption
  * the thread pool per chunk, which left the decoder idle.
  */
 export class OutputSink {
-  private readonly stream: Writable | null;
+  private stream: Writable | null;
   private fd: number;
+  /** False for standard output, which is written but never closed here. */
+  private readonly ownsFd: boolean;
   private readonly path: string;
   private broken: Error | null = null;
   /** True when the reader went away (EPIPE): stop producing. */
   closed = false;
 
-  private constructor(stream: Writable | null, fd: number, path: string) {
-    this.stream = stream;
+  private constructor(stream: Writable | null, fd: number, path: string, ownsFd = true) {
+    this.stream = null;
     this.fd = fd;
+    this.ownsFd = ownsFd;
     this.path = path;
-    stream?.on('error', (e: NodeJS.ErrnoException) => {
+    if (stream !== null) this.useStream(stream);
+  }
+
+  private useStream(stream: Writable): void {
+    this.stream = stream;
+    stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') this.closed = true;
       else this.broken = e;
     });
+  }
+
+  /**
+   * Standard output: written like a file (writev, one system call per batch,
+   * done once it returns) when it is a file, a pipe, a socket or a device
+   * other than a terminal; else, and from the first write that would block
+   * (a non-blocking descriptor), through process.stdout. (`rdbkit resp
+   * dump.rdb > out` of the bench dump: 0.56 -> 0.48 s, as with -o.)
+   */
+  private static stdout(): OutputSink {
+    try {
+      const st = fstatSync(1);
+      // (A terminal is a character device too; process.stdout says which, without loading node:tty for the rest.)
+      if (st.isFile() || st.isFIFO() || st.isSocket() || (st.isCharacterDevice() && process.stdout.isTTY !== true)) return new OutputSink(null, 1, 'stdout', false);
+    } catch {
+      // not a descriptor we can look at: the stream
+    }
+    return new OutputSink(process.stdout, -1, 'stdout');
   }
 
   /**
@@ -318,7 +344,7 @@ export class OutputSink {
    * FIFOs are written directly either way.
    */
   static async open(path: string | null, atomic = false): Promise<OutputSink> {
-    if (path === null || path === '-') return new OutputSink(process.stdout, -1, 'stdout');
+    if (path === null || path === '-') return OutputSink.stdout();
     let target = path;
     let temp: string | null = null;
     let fd: number;
@@ -369,7 +395,8 @@ export class OutputSink {
     if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
     if (this.closed || chunk.length === 0) return;
     if (this.stream === null) {
-      this.writeFd(chunk);
+      const rest = this.writeFdAll([chunk]);
+      if (rest !== null) for (const c of rest) await this.write(c);
       return;
     }
     if (!this.stream.write(chunk)) {
@@ -398,26 +425,35 @@ export class OutputSink {
       for (const c of chunks) await this.write(c);
       return;
     }
-    this.writeFdAll(chunks.filter((c) => c.length > 0));
+    const rest = this.writeFdAll(chunks.filter((c) => c.length > 0));
+    if (rest !== null) for (const c of rest) await this.write(c);
   }
 
-  private writeFd(chunk: Uint8Array): void {
-    this.writeFdAll([chunk]);
-  }
-
-  private writeFdAll(chunks: Uint8Array[]): void {
+  /**
+   * Writes `chunks` to the descriptor. When it would block (standard output
+   * left non-blocking by whoever started us), the sink turns into a stream on
+   * process.stdout and the chunks not written yet are returned, to go there.
+   */
+  private writeFdAll(chunks: Uint8Array[]): Uint8Array[] | null {
+    let i = 0;
     try {
-      let i = 0;
       while (i < chunks.length) {
         let n = i + 1 === chunks.length ? writeSync(this.fd, chunks[i]!) : writevSync(this.fd, i === 0 ? chunks : chunks.slice(i));
         // A short write: on from the first byte not written.
         while (i < chunks.length && n >= chunks[i]!.length) n -= chunks[i++]!.length;
         if (n > 0) chunks[i] = chunks[i]!.subarray(n);
       }
+      return null;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') {
         this.closed = true;
-        return;
+        return null;
+      }
+      if (code === 'EAGAIN' && !this.ownsFd) {
+        this.fd = -1;
+        this.useStream(process.stdout);
+        return chunks.slice(i);
       }
       this.broken = e as Error;
       throw new RdbkitError('IO', `cannot write ${this.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
@@ -430,7 +466,7 @@ export class OutputSink {
       if (this.fd >= 0) {
         const fd = this.fd;
         this.fd = -1;
-        closeSync(fd);
+        if (this.ownsFd) closeSync(fd);
       }
       if (this.broken) {
         this.abort();
@@ -459,7 +495,7 @@ export class OutputSink {
       const fd = this.fd;
       this.fd = -1;
       try {
-        closeSync(fd);
+        if (this.ownsFd) closeSync(fd);
       } catch {
         /* closing after a failure */
       }

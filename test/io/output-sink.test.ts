@@ -4,11 +4,13 @@
  * chunks and all, batch after batch, and the chunks handed in stay as they
  * were (the CLI gives them back to the writer to reuse).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OutputSink } from '../../src/node/index.js';
+import { rdbLen } from '../helpers/hand-bytes.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rdbkit-sink-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -38,5 +40,68 @@ describe('OutputSink.writeAll', () => {
     const all = Buffer.concat(want);
     expect(got.length).toBe(all.length);
     expect(got.equals(all)).toBe(true);
+  });
+});
+
+/**
+ * Standard output goes through the descriptor (writev) when it is a file, a
+ * pipe or a socket, and through process.stdout from the first write that
+ * would block: the bytes are the same as with -o either way.
+ */
+describe('OutputSink on standard output', () => {
+  const root = path.resolve(__dirname, '../..');
+  const bin = path.join(root, 'bin/rdbkit.js');
+  const input = path.join(root, 'fixtures/encodings-7.0.rdb');
+  const viaFile = (): Buffer => {
+    const out = path.join(tmp, 'ref.resp');
+    const r = spawnSync(process.execPath, [bin, 'resp', input, '-o', out]);
+    expect(r.status).toBe(0);
+    return readFileSync(out);
+  };
+
+  it('to a file (a shell redirect): the same bytes as -o', () => {
+    const want = viaFile();
+    const out = path.join(tmp, 'redirect.resp');
+    const fd = openSync(out, 'w');
+    try {
+      const r = spawnSync(process.execPath, [bin, 'resp', input], { stdio: ['ignore', fd, 'pipe'] });
+      expect(r.status, r.stderr.toString()).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(out).equals(want)).toBe(true);
+  });
+
+  it('to a non-blocking socket whose reader is slow: the writes that would block go through process.stdout', async () => {
+    // A dump built by hand (format.md 2.1): 200 strings of 4 KiB, checksum 0 (not checked).
+    // Their commands (~820 KB) are more than the socket holds while nobody reads.
+    const parts: Buffer[] = [Buffer.from('REDIS0009')];
+    for (let k = 0; k < 200; k++) {
+      const key = Buffer.from(`key:${k}`);
+      const value = Buffer.alloc(4096, 97 + (k % 26));
+      parts.push(Buffer.from([0]), rdbLen(key.length), key, rdbLen(value.length), value);
+    }
+    parts.push(Buffer.from([0xff]), Buffer.alloc(8));
+    const dump = path.join(tmp, 'strings.rdb');
+    writeFileSync(dump, Buffer.concat(parts));
+    const ref = path.join(tmp, 'strings.resp');
+    expect(spawnSync(process.execPath, [bin, 'resp', dump, '-o', ref]).status).toBe(0);
+    const want = readFileSync(ref);
+    expect(want.length).toBeGreaterThan(800_000);
+    // Opening fd 1 as a net.Socket makes it non-blocking (libuv); then the launcher runs as usual.
+    const prelude = `globalThis.keep = new (require('node:net').Socket)({ fd: 1, readable: false, writable: true }).unref(); process.argv = [process.argv[0], ${JSON.stringify(bin)}, 'resp', ${JSON.stringify(dump)}]; require(${JSON.stringify(bin)});`;
+    const child = spawn(process.execPath, ['-e', prelude], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const got: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => got.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Nothing is read for a while (this thread sleeps): the socket fills and a write would block.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const all = Buffer.concat(got);
+    expect(all.length).toBe(want.length);
+    expect(all.equals(want)).toBe(true);
   });
 });
