@@ -18,7 +18,7 @@
 // an ES-module entry and the eager imports cost ~15 ms of every start (measured).
 'use strict';
 const { readFileSync, statSync, writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 
 function loadCli() {
   const file = join(__dirname, '../dist/cli/main.cjs');
@@ -44,7 +44,7 @@ function loadCli() {
   if (process.env.RDBKIT_CODE_CACHE === 'report') process.stderr.write(`rdbkit: code cache ${cachedData === undefined ? 'not found' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
   if (cacheFile !== null && process.env.RDBKIT_CODE_CACHE_WRITE === '1') process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, require('node:path').dirname(file));
+  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, dirname(file));
 }
 
 const HEAP_MB = 1024;

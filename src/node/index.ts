@@ -74,12 +74,7 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
     }
     return { name: 'stdin', size: null, chunks: chunks(), get position() { return position; }, release() {} };
   }
-  let st;
-  try {
-    st = await fsCall<Stats>((done) => stat(path, done));
-  } catch (e) {
-    throw new RdbkitError('IO', `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
+  const st = await statPath(path);
   if (st.isDirectory()) throw new RdbkitError('USAGE', `${path} is a directory: open AOF directories with openAof`);
   const fd = await openFile(path);
   let position = 0;
@@ -158,6 +153,13 @@ function looksLikeManifest(head: Uint8Array): boolean {
   return p + 4 <= head.length && head[p] === 0x66 && head[p + 1] === 0x69 && head[p + 2] === 0x6c && head[p + 3] === 0x65;
 }
 
+/** `stat` of an input path; IO errors name it. */
+function statPath(path: string): Promise<Stats> {
+  return fsCall<Stats>((done) => stat(path, done)).catch((e: NodeJS.ErrnoException) => {
+    throw new RdbkitError('IO', `cannot open ${path}: ${e.code ?? e.message}`, { cause: e });
+  });
+}
+
 /** Opens `path` for reading; IO errors name it. */
 function openFile(path: string): Promise<number> {
   return fsCall<number>((done) => open(path, 'r', done)).catch((e: NodeJS.ErrnoException) => {
@@ -187,12 +189,7 @@ async function readHead(path: string): Promise<Uint8Array> {
 export async function openAof(path: string, options: OpenInputOptions = {}): Promise<OpenedAof> {
   let manifestPath: string | null = null;
   if (path !== '-') {
-    let st;
-    try {
-      st = await fsCall<Stats>((done) => stat(path, done));
-    } catch (e) {
-      throw new RdbkitError('IO', `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-    }
+    const st = await statPath(path);
     if (st.isDirectory()) {
       const names = (await fsCall<string[]>((done) => readdir(path, done))).filter((n) => n.endsWith('.manifest') && !n.startsWith('temp-'));
       if (names.length === 0) throw new RdbkitError('USAGE', `${path} is a directory without an AOF manifest (*.manifest)`);

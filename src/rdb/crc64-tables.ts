@@ -7,7 +7,7 @@
  * the decoder's.)
  */
 
-export const SLICES = 16;
+const SLICES = 16;
 
 let tables: [lo: Uint32Array, hi: Uint32Array] | null = null;
 

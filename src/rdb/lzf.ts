@@ -30,11 +30,14 @@ export function lzfDecompress(input: Uint8Array, outLen: number, baseOffset: num
 }
 
 /**
- * Decompresses `input[start, end)` in the WebAssembly kernel's memory;
- * returns a view of the output there, or null when the kernel is not
- * available or the data is too large for it. Faults as lzfDecompressInto.
+ * Decompresses `input[start, end)` in the WebAssembly kernel's memory, the
+ * output left there: returns a view of it, valid only until the next
+ * decompression or checksum (any of them, anywhere: the memory is shared),
+ * or null when the kernel is not available or the data is too large for it
+ * (then use lzfDecompressInto). Faults as lzfDecompressInto. Saves copying
+ * the output for a caller that consumes it at once.
  */
-function kernelLzf(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): Uint8Array | null {
+export function lzfDecompressView(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): Uint8Array | null {
   if (end - start + outLen > KERNEL_MAX || outLen < 0 || end <= start) return null;
   const k = kernels();
   if (k === null) return null;
@@ -51,17 +54,6 @@ function kernelLzf(input: Uint8Array, start: number, end: number, outLen: number
 }
 
 /**
- * Like lzfDecompressInto, but the output is left in the kernel's memory:
- * returns a view of it, valid only until the next decompression or checksum
- * (any of them, anywhere: the memory is shared), or null when the kernel
- * cannot take the data (then use lzfDecompressInto). Saves copying the
- * output for a caller that consumes it at once.
- */
-export function lzfDecompressView(input: Uint8Array, start: number, end: number, outLen: number, baseOffset: number): Uint8Array | null {
-  return kernelLzf(input, start, end, outLen, baseOffset);
-}
-
-/**
  * Decompresses `input[start, end)` into `out[0, outLen)` (`out` may be longer:
  * a reused buffer). Faults are CORRUPT at `baseOffset` + index from `start`.
  * With `out` null nothing is written: the data is only checked, with the same
@@ -69,7 +61,7 @@ export function lzfDecompressView(input: Uint8Array, start: number, end: number,
  */
 export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array | null, outLen: number, baseOffset: number): void {
   if (out !== null) {
-    const view = kernelLzf(input, start, end, outLen, baseOffset);
+    const view = lzfDecompressView(input, start, end, outLen, baseOffset);
     if (view !== null) {
       out.set(view);
       return;
