@@ -83,6 +83,8 @@ interface EventWriter {
   take(): Uint8Array[];
   /** Chunks from take() that are written out (see ChunkedOutput.recycle). */
   recycle?(chunks: Uint8Array[]): void;
+  /** Mid-batch output to a synchronous sink (see ChunkedOutput.drainTo). */
+  drainTo?(drain: ((chunks: Uint8Array[]) => boolean) | null): void;
   end(): void;
 }
 
@@ -123,6 +125,8 @@ async function convert(
   const options: ParseAofOptions = { ...decoderOptions(o), keyFilter: filter, rawValues: o.rawValues === true, sink: o.sink ?? null, reuseInput: true };
   if (o.until !== undefined) options.until = o.until;
   const crc = checksumFor(src, options);
+  // A file or descriptor is written as the output comes, a few chunks at a time (ChunkedOutput.drainTo).
+  if (sink.synchronous) writer.drainTo?.((chunks) => sink.writeNow(chunks));
   try {
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {

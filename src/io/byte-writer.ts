@@ -180,12 +180,16 @@ export class ByteWriter {
 
 /** Output chunk size the writers aim for. */
 export const OUTPUT_CHUNK = 1 << 16;
+/** Chunks handed to a `drainTo` callback at a time (256 KiB of output). */
+const DRAIN_CHUNKS = 4;
 
 /** A ByteWriter whose content leaves in chunks of about OUTPUT_CHUNK bytes. */
 export class ChunkedOutput extends ByteWriter {
   private ready: Uint8Array[] = [];
   /** Working buffers given back with `recycle()`; null until the first call. */
   private pool: Uint8Array[] | null = null;
+  /** See `drainTo`. */
+  private drain: ((chunks: Uint8Array[]) => boolean) | null = null;
 
   constructor() {
     super(OUTPUT_CHUNK * 2);
@@ -201,6 +205,11 @@ export class ChunkedOutput extends ByteWriter {
     const pool = this.pool;
     if (pool !== null) {
       this.ready.push(this.buf.subarray(0, this.pos));
+      if (this.drain !== null && this.ready.length >= DRAIN_CHUNKS) {
+        const chunks = this.ready;
+        this.ready = [];
+        if (this.drain(chunks)) this.recycle(chunks);
+      }
       this.buf = pool.pop() ?? new Uint8Array(OUTPUT_CHUNK * 2);
       this.pos = 0;
       return;
@@ -220,6 +229,21 @@ export class ChunkedOutput extends ByteWriter {
     const r = this.ready;
     this.ready = [];
     return r;
+  }
+
+  /**
+   * For a caller that writes synchronously (a file descriptor): from now
+   * on, every DRAIN_CHUNKS completed chunks go to `drain` at once, in the
+   * middle of a batch, instead of waiting for `take()`; when it returns
+   * true it is done with them and they are written into again. A batch's
+   * output then lives in a few working buffers that stay in the CPU's
+   * cache, not in fresh memory for the whole batch (`rdbkit resp` makes
+   * ~1.3 MB of output per MiB of input). The chunks are the working
+   * buffers, as after `recycle()`; `take()` has the rest.
+   */
+  drainTo(drain: ((chunks: Uint8Array[]) => boolean) | null): void {
+    this.drain = drain;
+    if (drain !== null) this.pool ??= [];
   }
 
   /**

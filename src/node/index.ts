@@ -387,9 +387,32 @@ export class OutputSink {
     return this.stream === null;
   }
 
+  /** Chunks `writeNow` took once the sink had become a stream: written ahead of the next write. */
+  private queued: Uint8Array[] = [];
+
+  /**
+   * Writes chunks before it returns (a writer's `drainTo`, in the middle of
+   * a batch): true when done with them. False once the sink has become a
+   * stream (standard output that would block): it then keeps them, and
+   * writes them ahead of the next `write`.
+   */
+  writeNow(chunks: Uint8Array[]): boolean {
+    if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.closed) return true;
+    const rest = this.stream === null ? this.writeFdAll(chunks.filter((c) => c.length > 0)) : chunks;
+    if (rest === null) return true;
+    for (const c of rest) this.queued.push(c);
+    return false;
+  }
+
   /** Writes a chunk, waiting when the stream asks for it. */
   async write(chunk: Uint8Array): Promise<void> {
     if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.queued.length > 0) {
+      const q = this.queued;
+      this.queued = [];
+      for (const c of q) await this.write(c);
+    }
     if (this.closed || chunk.length === 0) return;
     if (this.stream === null) {
       const rest = this.writeFdAll([chunk]);
@@ -481,6 +504,7 @@ export class OutputSink {
       }
       return;
     }
+    if (this.queued.length > 0) await this.write(new Uint8Array(0));
     if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
     if (this.closed) return;
     await new Promise<void>((resolve) => this.stream!.write(new Uint8Array(0), () => resolve()));
