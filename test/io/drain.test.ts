@@ -9,15 +9,9 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { openAof } from '../../src/node/index.js';
-import { JsonlWriter, parseAofBatches, RdbWriter, RespWriter } from '../../src/index.js';
+import { parseAofBatches } from '../../src/index.js';
+import { WRITERS } from '../helpers/writers.js';
 import { repoRoot } from '../helpers/corpus.js';
-
-const WRITERS = {
-  resp: () => ({ writer: new RespWriter({ lossy: true }), rawValues: false }),
-  restore: () => ({ writer: new RespWriter({ restore: true, lossy: true }), rawValues: true }),
-  json: () => ({ writer: new JsonlWriter({ meta: true }), rawValues: false }),
-  rdb: () => ({ writer: new RdbWriter({ lossy: true }), rawValues: true }),
-} as const;
 
 async function run(file: string, kind: keyof typeof WRITERS, drain: 'none' | 'reuse' | 'keep', repeat = 1): Promise<{ out: Buffer; drained: number }> {
   const { writer, rawValues } = WRITERS[kind]();

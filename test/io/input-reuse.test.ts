@@ -10,7 +10,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, afterEach } from 'vitest';
 import { openAof } from '../../src/node/index.js';
-import { InfoCollector, JsonlWriter, parseAofBatches, RdbWriter, RespWriter, type ParseAofOptions } from '../../src/index.js';
+import { InfoCollector, parseAofBatches, type ParseAofOptions } from '../../src/index.js';
+import { WRITERS } from '../helpers/writers.js';
 import { corpusDir, listCorpusFiles, repoRoot } from '../helpers/corpus.js';
 
 interface Writer {
@@ -19,13 +20,6 @@ interface Writer {
   end(): void;
   recycle?(chunks: Uint8Array[]): void;
 }
-
-const WRITERS = {
-  resp: () => ({ writer: new RespWriter({ lossy: true }), rawValues: false }),
-  restore: () => ({ writer: new RespWriter({ restore: true, lossy: true }), rawValues: true }),
-  json: () => ({ writer: new JsonlWriter({ meta: true }), rawValues: false }),
-  rdb: () => ({ writer: new RdbWriter({ lossy: true }), rawValues: true }),
-} as const;
 
 /** Fresh 1-chunk buffers the pool asked for (Buffer.allocUnsafeSlow of the chunk size). */
 let fresh = 0;
