@@ -317,6 +317,9 @@ export class RdbDecoder extends ByteReader {
   /** With rawValues: the value's bytes in buffers the reader has let go of. */
   private rawParts: Uint8Array[] | null = null;
   private readonly sink: ValueSink | null;
+  /** Whether string records go to the sink's `strings` (it has one; no keyFilter, no rawValues), and their longest key or value. */
+  private readonly stringRecords: boolean;
+  private readonly stringMax: number;
   private readonly zsetPairs = new ZsetPairs();
   /** Adds elements to the current value (the event path's receiver for walked blobs). */
   private readonly adder: ElementReceiver = {
@@ -369,6 +372,8 @@ export class RdbDecoder extends ByteReader {
     this.afterEnd = options.afterEnd ?? 'count';
     this.rawValues = options.rawValues === true;
     this.sink = options.sink ?? null;
+    this.stringRecords = this.sink !== null && this.sink.strings !== undefined && this.keyFilter === null && !this.rawValues;
+    this.stringMax = Math.min(this.chunkBytes, this.maxElement);
     this.checksumOf = options.checksumOf ?? null;
     this.computeChecksum = this.verifyChecksum || options.computeChecksum === true;
   }
@@ -580,6 +585,19 @@ export class RdbDecoder extends ByteReader {
 
   /** One opcode record, or a key header (type byte + key) that moves to S_VALUE. */
   private readRecord(): void {
+    // Runs of string records (with their expiries) to the sink's `strings`, when it has one.
+    if (this.stringRecords && this.expireAt === null && this.lruIdle === null && this.lfuFreq === null) {
+      const b = this.buf;
+      const p = this.pos;
+      const op = b[p];
+      if (op === RDB_TYPE.STRING || (op === RDB_OPCODE.EXPIRETIME_MS && b[p + 9] === RDB_TYPE.STRING)) {
+        const q = this.sink!.strings!(b, p, b.length, this.base + p, this.db, this.stringMax);
+        if (q > p) {
+          this.pos = q;
+          return;
+        }
+      }
+    }
     const start = this.offset;
     const op = this.u8();
     if (op >= 242) {

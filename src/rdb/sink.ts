@@ -56,8 +56,21 @@ export interface ValueSink extends ElementReceiver {
    * may take fewer, or none; the decoder reads the rest.
    */
   run?(buf: Uint8Array, p: number, lim: number, at: number, max: number, shape: 1 | 2 | 3): number;
-  /** The number of units the last `run` took. */
+  /** The number of units the last `run` (or `strings`) took. */
   readonly runTaken?: number;
+  /**
+   * Optional: takes whole string records straight from the input —
+   * `buf[p, lim)`, at input offset `at`, with nothing pending before them
+   * (no expiry, LRU or LFU opcode read): each a type-0 record (type byte,
+   * key, value), or an EXPIRETIME_MS opcode and such a record, of database
+   * `db`, key and value up to `maxLen` bytes each — the same as through
+   * `begin`/`str`/`done` with those keys' KeyInfo (expireAt from the opcode,
+   * lruIdle and lfuFreq null). Returns the position after the records it
+   * took, their number in `runTaken`. It may take fewer, or none; the
+   * decoder reads the rest. Offered only when the decoder has no keyFilter
+   * and no rawValues.
+   */
+  strings?(buf: Uint8Array, p: number, lim: number, at: number, db: number, maxLen: number): number;
   /**
    * Optional: takes all the elements of a listpack blob (list or set
    * members, or with `pairs` hash fields and values), the same as through

@@ -16,6 +16,7 @@ import { sinkGivesRaw } from '../rdb/decoder.js';
 import { respKernel, RUN_IN, RUN_IN_BYTES, RUN_OUT, RUN_OUT_BYTES, STREAM_ID, type RespKernel } from '../rdb/kernels.js';
 import { ByteWriter, ChunkedOutput, digitCount, putDigits } from '../io/byte-writer.js';
 import { AofCommand } from '../aof/reader.js';
+import { lzfDecompressView } from '../rdb/lzf.js';
 
 /** Writer options. */
 export interface RespOptions {
@@ -63,6 +64,10 @@ function putDecimalLine(buf: Uint8Array, p: number, n: number): number {
   buf[p++] = 0x0a;
   return p;
 }
+
+/** `*3 $3 SET` and `*3 $9 PEXPIREAT`: the heads of a string record's commands (RespWriter.strings). */
+const SET_HEAD = A('*3\r\n$3\r\nSET\r\n');
+const PEXPIREAT_HEAD = A('*3\r\n$9\r\nPEXPIREAT\r\n');
 
 /** Room kept in front of a batch written through the sink for its `*N\r\n` line, whose N is known only at its end. */
 const BATCH_ROOM = 20;
@@ -380,6 +385,156 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         continue;
       }
       break; // all taken, or a unit the kernel leaves to the decoder
+    }
+    this.runTaken = taken;
+    return p;
+  }
+
+  /**
+   * ValueSink: whole string records straight from the input (ValueSink.strings):
+   * `SET key value` and `PEXPIREAT key ms`, the bytes begin/str/done write.
+   * Takes keys and values stored plain (values also as integers or LZF),
+   * expiries from 0 to 2^53 - 1, in the database last selected, without
+   * --replace or RESTORE; stops before anything else, and before a record
+   * whose LZF data is damaged (the decoder then reads it and reports it).
+   */
+  strings(buf: Uint8Array, p: number, lim: number, _at: number, db: number, maxLen: number): number {
+    let taken = 0;
+    if (!this.restore && !this.replace && db === this.db && this.sinkKind === 0 && this.open === null) {
+      for (;;) {
+        let q = p;
+        let exp = -1;
+        if (buf[q] === 0xfc) {
+          if (q + 10 > lim) break;
+          const hi = buf[q + 5]! | (buf[q + 6]! << 8) | (buf[q + 7]! << 16) | (buf[q + 8]! << 24);
+          if (hi < 0 || hi >= 0x200000) break;
+          exp = hi * 4294967296 + ((buf[q + 1]! | (buf[q + 2]! << 8) | (buf[q + 3]! << 16) | (buf[q + 4]! << 24)) >>> 0);
+          q += 9;
+        }
+        if (q + 2 > lim || buf[q] !== 0) break;
+        // The key: a plain string.
+        let b = buf[++q]!;
+        let klen: number;
+        if (b < 0x40) {
+          klen = b;
+          q++;
+        } else if (b < 0x80) {
+          if (q + 2 > lim) break;
+          klen = ((b & 0x3f) << 8) | buf[q + 1]!;
+          q += 2;
+        } else break;
+        const k0 = q;
+        q += klen;
+        if (q >= lim || klen > maxLen) break;
+        // The value: plain, an integer, or LZF.
+        b = buf[q]!;
+        let vlen = -1;
+        let ulen = -1;
+        let int = 0;
+        if (b < 0x40) {
+          vlen = b;
+          q++;
+        } else if (b < 0x80) {
+          if (q + 2 > lim) break;
+          vlen = ((b & 0x3f) << 8) | buf[q + 1]!;
+          q += 2;
+        } else if (b === 0x80) {
+          if (q + 5 > lim) break;
+          vlen = ((buf[q + 1]! << 24) | (buf[q + 2]! << 16) | (buf[q + 3]! << 8) | buf[q + 4]!) >>> 0;
+          q += 5;
+        } else if (b === 0xc0) {
+          if (q + 2 > lim) break;
+          int = (buf[q + 1]! << 24) >> 24;
+          q += 2;
+        } else if (b === 0xc1) {
+          if (q + 3 > lim) break;
+          int = ((buf[q + 1]! | (buf[q + 2]! << 8)) << 16) >> 16;
+          q += 3;
+        } else if (b === 0xc2) {
+          if (q + 5 > lim) break;
+          int = buf[q + 1]! | (buf[q + 2]! << 8) | (buf[q + 3]! << 16) | (buf[q + 4]! << 24);
+          q += 5;
+        } else if (b === 0xc3) {
+          // compressed and uncompressed lengths, 6- or 14-bit each
+          if (q + 3 > lim) break;
+          let c = buf[q + 1]!;
+          if (c < 0x40) {
+            vlen = c;
+            q += 2;
+          } else if (c < 0x80) {
+            vlen = ((c & 0x3f) << 8) | buf[q + 2]!;
+            q += 3;
+          } else break;
+          if (q >= lim) break;
+          c = buf[q]!;
+          if (c < 0x40) {
+            ulen = c;
+            q++;
+          } else if (c < 0x80) {
+            if (q + 2 > lim) break;
+            ulen = ((c & 0x3f) << 8) | buf[q + 1]!;
+            q += 2;
+          } else break;
+          if (vlen === 0 || ulen > maxLen || ulen > vlen * 88 + 8) break;
+        } else break;
+        const v0 = q;
+        if (vlen >= 0) {
+          q += vlen;
+          if (q > lim || (ulen < 0 && vlen > maxLen)) break;
+        }
+        let z: Uint8Array | null = null;
+        if (ulen >= 0) {
+          try {
+            z = lzfDecompressView(buf, v0, q, ulen, 0);
+          } catch {
+            break; // damaged: the decoder reports it
+          }
+          if (z === null) break;
+        }
+        // SET key value, then PEXPIREAT key ms.
+        const n = ulen >= 0 ? ulen : vlen >= 0 ? vlen : 11;
+        this.ensure(2 * klen + n + 120);
+        const out = this.buf;
+        let o = this.pos;
+        for (let i = 0; i < SET_HEAD.length; i++) out[o++] = SET_HEAD[i]!;
+        out[o++] = 0x24;
+        o = putDecimalLine(out, o, klen);
+        o = this.copyBytes(buf, k0, k0 + klen, o);
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        out[o++] = 0x24;
+        if (z !== null) {
+          o = putDecimalLine(out, o, ulen);
+          out.set(z, o);
+          o += ulen;
+        } else if (vlen >= 0) {
+          o = putDecimalLine(out, o, vlen);
+          o = this.copyBytes(buf, v0, q, o);
+        } else {
+          const a = int < 0 ? -int : int;
+          o = putDecimalLine(out, o, int < 0 ? digitCount(a) + 1 : digitCount(a));
+          if (int < 0) out[o++] = 0x2d;
+          o = putDigits(out, o, a);
+        }
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        if (exp >= 0) {
+          for (let i = 0; i < PEXPIREAT_HEAD.length; i++) out[o++] = PEXPIREAT_HEAD[i]!;
+          out[o++] = 0x24;
+          o = putDecimalLine(out, o, klen);
+          o = this.copyBytes(buf, k0, k0 + klen, o);
+          out[o++] = 0x0d;
+          out[o++] = 0x0a;
+          out[o++] = 0x24;
+          o = putDecimalLine(out, o, digitCount(exp));
+          o = putDecimalLine(out, o, exp);
+        }
+        this.pos = o;
+        this.sinkKeys++;
+        taken++;
+        p = q;
+        this.maybeFlush();
+      }
     }
     this.runTaken = taken;
     return p;
