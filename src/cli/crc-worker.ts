@@ -23,7 +23,9 @@ const words = new Int32Array(shared);
 /** Checkpoints the shared memory has room for (the file's blocks when it was opened). */
 const room = (words.length - CRC_MARKS) / 2 - 1;
 
-const buf = new Uint8Array(CRC_BLOCK);
+// Blocks are read straight into the CRC kernel's memory where there is one.
+const window = Crc64.window(CRC_BLOCK);
+const buf = window ?? new Uint8Array(CRC_BLOCK);
 const crc = new Crc64();
 let fd = -1;
 try {
@@ -36,7 +38,8 @@ try {
       n += r;
     }
     if (n < CRC_BLOCK) break;
-    crc.update(buf, 0, n);
+    if (window !== null) crc.updateWindow(n);
+    else crc.update(buf, 0, n);
     words[CRC_MARKS + 2 * (k + 1)] = crc.lo | 0;
     words[CRC_MARKS + 2 * (k + 1) + 1] = crc.hi | 0;
     // Published after its checkpoint (Atomics order the plain writes before it).

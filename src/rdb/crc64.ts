@@ -63,6 +63,25 @@ export class Crc64 {
     this.hi = hi >>> 0;
   }
 
+  /**
+   * For a caller that fills the kernel's memory itself (the checksum worker
+   * reads the file straight into it, one copy less): a view of `n` bytes
+   * there, valid until the next `update` of any Crc64 on this thread, or null
+   * where the kernel is missing. Then `updateWindow(m)` adds its first m bytes.
+   */
+  static window(n: number): Uint8Array | null {
+    const k = kernels();
+    return k === null ? null : k.memory(KERNEL_DATA + n).subarray(KERNEL_DATA, KERNEL_DATA + n);
+  }
+
+  /** Adds the first `n` bytes of `Crc64.window`'s view to the checksum. */
+  updateWindow(n: number): void {
+    const k = kernels()!;
+    k.crc(this.lo, this.hi, KERNEL_DATA, KERNEL_DATA + n);
+    this.lo = k.crcLo();
+    this.hi = k.crcHi();
+  }
+
   private kernelUpdate(k: Kernels, bytes: Uint8Array, start: number, end: number): void {
     let lo = this.lo;
     let hi = this.hi;
