@@ -445,8 +445,8 @@ export class OutputSink {
       for (const c of chunks) await this.write(c);
       return;
     }
-    const rest = this.writeFdAll(chunks.filter((c) => c.length > 0));
-    if (rest !== null) for (const c of rest) await this.write(c);
+    // What the descriptor did not take (it turned into a stream) is queued, and goes out with the next write.
+    if (!this.writeNow(chunks)) await this.write(new Uint8Array(0));
   }
 
   /**
