@@ -65,6 +65,18 @@ function putDecimalLine(buf: Uint8Array, p: number, n: number): number {
   return p;
 }
 
+/**
+ * An RDB length of the 6- or 14-bit form at `buf[q]`, whole before `lim`:
+ * `(length << 2) | its size in bytes` (1 or 2), or -1 (another form, or cut).
+ */
+function shortLen(buf: Uint8Array, q: number, lim: number): number {
+  if (q >= lim) return -1;
+  const b = buf[q]!;
+  if (b < 0x40) return (b << 2) | 1;
+  if (b < 0x80 && q + 1 < lim) return ((((b & 0x3f) << 8) | buf[q + 1]!) << 2) | 2;
+  return -1;
+}
+
 /** `*3 $3 SET` and `*3 $9 PEXPIREAT`: the heads of a string record's commands (RespWriter.strings). */
 const SET_HEAD = A('*3\r\n$3\r\nSET\r\n');
 const PEXPIREAT_HEAD = A('*3\r\n$9\r\nPEXPIREAT\r\n');
@@ -413,31 +425,22 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         }
         if (q + 2 > lim || buf[q] !== 0) break;
         // The key: a plain string.
-        let b = buf[++q]!;
-        let klen: number;
-        if (b < 0x40) {
-          klen = b;
-          q++;
-        } else if (b < 0x80) {
-          if (q + 2 > lim) break;
-          klen = ((b & 0x3f) << 8) | buf[q + 1]!;
-          q += 2;
-        } else break;
+        let l = shortLen(buf, ++q, lim);
+        if (l < 0) break;
+        const klen = l >>> 2;
+        q += l & 3;
         const k0 = q;
         q += klen;
         if (q >= lim || klen > maxLen) break;
         // The value: plain, an integer, or LZF.
-        b = buf[q]!;
+        const b = buf[q]!;
         let vlen = -1;
         let ulen = -1;
         let int = 0;
-        if (b < 0x40) {
-          vlen = b;
-          q++;
-        } else if (b < 0x80) {
-          if (q + 2 > lim) break;
-          vlen = ((b & 0x3f) << 8) | buf[q + 1]!;
-          q += 2;
+        l = shortLen(buf, q, lim);
+        if (l >= 0) {
+          vlen = l >>> 2;
+          q += l & 3;
         } else if (b === 0x80) {
           if (q + 5 > lim) break;
           vlen = ((buf[q + 1]! << 24) | (buf[q + 2]! << 16) | (buf[q + 3]! << 8) | buf[q + 4]!) >>> 0;
@@ -456,25 +459,14 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
           q += 5;
         } else if (b === 0xc3) {
           // compressed and uncompressed lengths, 6- or 14-bit each
-          if (q + 3 > lim) break;
-          let c = buf[q + 1]!;
-          if (c < 0x40) {
-            vlen = c;
-            q += 2;
-          } else if (c < 0x80) {
-            vlen = ((c & 0x3f) << 8) | buf[q + 2]!;
-            q += 3;
-          } else break;
-          if (q >= lim) break;
-          c = buf[q]!;
-          if (c < 0x40) {
-            ulen = c;
-            q++;
-          } else if (c < 0x80) {
-            if (q + 2 > lim) break;
-            ulen = ((c & 0x3f) << 8) | buf[q + 1]!;
-            q += 2;
-          } else break;
+          l = shortLen(buf, ++q, lim);
+          if (l < 0) break;
+          vlen = l >>> 2;
+          q += l & 3;
+          l = shortLen(buf, q, lim);
+          if (l < 0) break;
+          ulen = l >>> 2;
+          q += l & 3;
           if (vlen === 0 || ulen > maxLen || ulen > vlen * 88 + 8) break;
         } else break;
         const v0 = q;

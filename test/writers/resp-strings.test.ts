@@ -21,20 +21,18 @@ const plain = (s: Buffer | string, wide: 'short' | '14' | '32' = 'short'): Buffe
   const b = typeof s === 'string' ? B(s) : s;
   return Buffer.concat([rdbLen(b.length, wide), b]);
 };
-/** Integer encodings (format.md 2.3): INT8, INT16, INT32, little-endian. */
-const int8 = (v: number): Buffer => Buffer.from([0xc0, v & 0xff]);
-const int16 = (v: number): Buffer => {
-  const b = Buffer.alloc(3);
-  b[0] = 0xc1;
-  b.writeInt16LE(v, 1);
+/** A tag byte, then `v` as a signed little-endian integer of `n` bytes. */
+const tagged = (tag: number, n: 1 | 2 | 4 | 8, v: number | bigint): Buffer => {
+  const b = Buffer.alloc(1 + n);
+  b[0] = tag;
+  if (n === 8) b.writeBigInt64LE(BigInt(v), 1);
+  else b.writeIntLE(Number(v), 1, n);
   return b;
 };
-const int32 = (v: number): Buffer => {
-  const b = Buffer.alloc(5);
-  b[0] = 0xc2;
-  b.writeInt32LE(v, 1);
-  return b;
-};
+/** Integer encodings (format.md 2.3): INT8, INT16, INT32. */
+const int8 = (v: number): Buffer => tagged(0xc0, 1, v);
+const int16 = (v: number): Buffer => tagged(0xc1, 2, v);
+const int32 = (v: number): Buffer => tagged(0xc2, 4, v);
 /** An LZF string: compressed data built by hand, and the length it decompresses to. */
 const lzf = (data: Buffer, ulen: number, wide: 'short' | '14' = 'short'): Buffer => Buffer.concat([Buffer.from([0xc3]), rdbLen(data.length, wide), rdbLen(ulen, wide), data]);
 /** "abc" as a literal run, then a back reference of 6 bytes at distance 3: "abcabcabc". */
@@ -43,18 +41,9 @@ const ABC9 = Buffer.from([0x02, 0x61, 0x62, 0x63, 0x80, 0x02]);
 const RUN60 = Buffer.concat([Buffer.from([19]), B('0123456789abcdefghij'), Buffer.from([0xe0, 40 - 2 - 7, 19])]);
 
 const rec = (key: Buffer, value: Buffer): Buffer => Buffer.concat([Buffer.from([0x00]), key, value]);
-const expireMs = (ms: bigint): Buffer => {
-  const b = Buffer.alloc(9);
-  b[0] = 0xfc;
-  b.writeBigInt64LE(ms, 1);
-  return b;
-};
-const expireS = (s: number): Buffer => {
-  const b = Buffer.alloc(5);
-  b[0] = 0xfd;
-  b.writeInt32LE(s, 1);
-  return b;
-};
+/** EXPIRETIME_MS (milliseconds, 8 bytes) and EXPIRETIME (seconds, 4 bytes). */
+const expireMs = (ms: bigint): Buffer => tagged(0xfc, 8, ms);
+const expireS = (s: number): Buffer => tagged(0xfd, 4, s);
 const selectDb = (db: number): Buffer => Buffer.concat([Buffer.from([0xfe]), rdbLen(db)]);
 /** A whole RDB 11 file of `records` (checksum 0: not verified). */
 const rdb = (...records: Buffer[]): Buffer => Buffer.concat([B('REDIS0011'), selectDb(0), ...records, Buffer.from([0xff]), Buffer.alloc(8)]);
