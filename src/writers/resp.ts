@@ -488,13 +488,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         this.ensure(2 * klen + n + 120);
         const out = this.buf;
         let o = this.pos;
-        for (let i = 0; i < SET_HEAD.length; i++) out[o++] = SET_HEAD[i]!;
-        out[o++] = 0x24;
-        o = putDecimalLine(out, o, klen);
-        o = this.copyBytes(buf, k0, k0 + klen, o);
-        out[o++] = 0x0d;
-        out[o++] = 0x0a;
-        out[o++] = 0x24;
+        o = this.headAndKey(SET_HEAD, buf, k0, klen, o);
         if (z !== null) {
           o = putDecimalLine(out, o, ulen);
           out.set(z, o);
@@ -511,13 +505,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         out[o++] = 0x0d;
         out[o++] = 0x0a;
         if (exp >= 0) {
-          for (let i = 0; i < PEXPIREAT_HEAD.length; i++) out[o++] = PEXPIREAT_HEAD[i]!;
-          out[o++] = 0x24;
-          o = putDecimalLine(out, o, klen);
-          o = this.copyBytes(buf, k0, k0 + klen, o);
-          out[o++] = 0x0d;
-          out[o++] = 0x0a;
-          out[o++] = 0x24;
+          o = this.headAndKey(PEXPIREAT_HEAD, buf, k0, klen, o);
           o = putDecimalLine(out, o, digitCount(exp));
           o = putDecimalLine(out, o, exp);
         }
@@ -530,6 +518,19 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     }
     this.runTaken = taken;
     return p;
+  }
+
+  /** `head` (`*3`, the command's name), the key `buf[k0, k0 + klen)` as a bulk string and the `$` of the next, at `o` (room checked by the caller); the position after. */
+  private headAndKey(head: Uint8Array, buf: Uint8Array, k0: number, klen: number, o: number): number {
+    const out = this.buf;
+    for (let i = 0; i < head.length; i++) out[o++] = head[i]!;
+    out[o++] = 0x24;
+    o = putDecimalLine(out, o, klen);
+    o = this.copyBytes(buf, k0, k0 + klen, o);
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+    out[o++] = 0x24;
+    return o;
   }
 
   /**
