@@ -65,6 +65,22 @@ function putDecimalLine(buf: Uint8Array, p: number, n: number): number {
   return p;
 }
 
+/** The length of a safe integer's decimal text. */
+function intTextLength(v: number): number {
+  return v < 0 ? digitCount(-v) + 1 : digitCount(v);
+}
+
+/**
+ * The safe integer `v` as a bulk string (`$len`, its decimal text of `len`
+ * bytes, line ends) at `p`, room checked by the caller; the position after.
+ */
+function putIntBulk(buf: Uint8Array, p: number, v: number, len = intTextLength(v)): number {
+  buf[p++] = 0x24;
+  p = putDecimalLine(buf, p, len);
+  if (v < 0) buf[p++] = 0x2d;
+  return putDecimalLine(buf, p, v < 0 ? -v : v);
+}
+
 /**
  * An RDB length of the 6- or 14-bit form at `buf[q]`, whole before `lim`:
  * `(length << 2) | its size in bytes` (1 or 2), or -1 (another form, or cut).
@@ -489,26 +505,20 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         const out = this.buf;
         let o = this.pos;
         o = this.headAndKey(SET_HEAD, buf, k0, klen, o);
-        if (z !== null) {
-          o = putDecimalLine(out, o, ulen);
-          out.set(z, o);
-          o += ulen;
-        } else if (vlen >= 0) {
-          o = putDecimalLine(out, o, vlen);
-          o = this.copyBytes(buf, v0, q, o);
-        } else {
-          const a = int < 0 ? -int : int;
-          o = putDecimalLine(out, o, int < 0 ? digitCount(a) + 1 : digitCount(a));
-          if (int < 0) out[o++] = 0x2d;
-          o = putDigits(out, o, a);
-        }
-        out[o++] = 0x0d;
-        out[o++] = 0x0a;
-        if (exp >= 0) {
-          o = this.headAndKey(PEXPIREAT_HEAD, buf, k0, klen, o);
-          o = putDecimalLine(out, o, digitCount(exp));
-          o = putDecimalLine(out, o, exp);
-        }
+        if (vlen >= 0) {
+          out[o++] = 0x24;
+          if (z !== null) {
+            o = putDecimalLine(out, o, ulen);
+            out.set(z, o);
+            o += ulen;
+          } else {
+            o = putDecimalLine(out, o, vlen);
+            o = this.copyBytes(buf, v0, q, o);
+          }
+          out[o++] = 0x0d;
+          out[o++] = 0x0a;
+        } else o = putIntBulk(out, o, int);
+        if (exp >= 0) o = putIntBulk(out, this.headAndKey(PEXPIREAT_HEAD, buf, k0, klen, o), exp);
         this.pos = o;
         this.sinkKeys++;
         taken++;
@@ -520,7 +530,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     return p;
   }
 
-  /** `head` (`*3`, the command's name), the key `buf[k0, k0 + klen)` as a bulk string and the `$` of the next, at `o` (room checked by the caller); the position after. */
+  /** `head` (`*3`, the command's name) and the key `buf[k0, k0 + klen)` as a bulk string, at `o` (room checked by the caller); the position after. */
   private headAndKey(head: Uint8Array, buf: Uint8Array, k0: number, klen: number, o: number): number {
     const out = this.buf;
     for (let i = 0; i < head.length; i++) out[o++] = head[i]!;
@@ -529,7 +539,6 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     o = this.copyBytes(buf, k0, k0 + klen, o);
     out[o++] = 0x0d;
     out[o++] = 0x0a;
-    out[o++] = 0x24;
     return o;
   }
 
@@ -745,13 +754,9 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
 
   /** An integer as a bulk string; returns the length of its text. */
   private intArg(v: number): number {
-    const neg = v < 0;
-    const a = neg ? -v : v;
-    const len = neg ? digitCount(a) + 1 : digitCount(a);
-    this.header(0x24, len);
-    this.ensure(len + 2);
-    if (neg) this.buf[this.pos++] = 0x2d;
-    this.pos = putDecimalLine(this.buf, this.pos, a);
+    const len = intTextLength(v);
+    this.ensure(len + 26);
+    this.pos = putIntBulk(this.buf, this.pos, v, len);
     return len;
   }
 
