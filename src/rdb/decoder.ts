@@ -92,8 +92,8 @@ export interface RdbDecoderOptions {
   tombstones?: boolean;
   /**
    * Largest single element (key, member, field, blob) held in memory whole, in
-   * bytes. Strings values above the chunk size stream and are not limited.
-   * Default 1 GiB.
+   * bytes. String values are not limited: whole up to the chunk size, they
+   * stream above it. Default 1 GiB.
    */
   maxElementBytes?: number;
   /**
@@ -1243,8 +1243,10 @@ export class RdbDecoder extends ByteReader {
       const at = this.offset;
       this.strHeader();
       const big = this.strHeaderKind === 0 ? this.strLen : this.strHeaderKind === 2 ? this.strULen : 0;
-      if (big > this.chunkBytes) {
-        // Streams in pieces as events, like any large string.
+      if (big > this.stringMax) {
+        // As events, the way the event path reads it: in pieces above
+        // chunkBytes, and whole up to it, without maxElementBytes (a limit
+        // on elements, which strBody applies).
         v.sink = false;
         this.pos = this.mark;
         return this.readValueStart(v);

@@ -216,22 +216,34 @@ describe('RespWriter.strings: string records straight from the input', () => {
     }
   });
 
-  it('values above chunkBytes stream as events, and values above maxElementBytes fail as on the sink path without strings', () => {
+  it('values above chunkBytes stream as events; values above maxElementBytes are held whole on every path, keys above it fail on every path', () => {
     const big = Buffer.alloc(300, 0x41);
     const file = rdb(rec(plain('a'), plain('1')), rec(plain('b'), plain('2')), rec(plain('c'), plain(big)), rec(plain('d'), lzf(RUN60, 60)), rec(plain('e'), plain('3')));
+    const want = resp('SELECT', '0') + resp('SET', 'a', '1') + resp('SET', 'b', '2') + resp('SET', 'c', big) + resp('SET', 'd', '0123456789abcdefghij'.repeat(3)) + resp('SET', 'e', '3');
     const { out, taken } = expectSame(file, {}, { chunkBytes: 100 });
-    expect(out).toBe(resp('SELECT', '0') + resp('SET', 'a', '1') + resp('SET', 'b', '2') + resp('SET', 'c', big) + resp('SET', 'd', '0123456789abcdefghij'.repeat(3)) + resp('SET', 'e', '3'));
+    expect(out).toBe(want);
     expect(taken).toBe(3); // b, d, e
-    for (const maxElementBytes of [200, 50]) {
-      for (const pieces of [() => whole(file), () => bytewise(file)]) {
-        const want = run(pieces(), 'sink', {}, { maxElementBytes });
-        const got = run(pieces(), 'strings', {}, { maxElementBytes });
-        expect(want).toBeInstanceOf(RdbkitError);
-        expect(got).toBeInstanceOf(RdbkitError);
-        const [e, g] = [want as RdbkitError, got as RdbkitError];
-        expect([g.code, g.offset, g.message]).toEqual([e.code, e.offset, e.message]);
-        expect(e.code).toBe('LIMIT_EXCEEDED');
+    // maxElementBytes limits elements, not string values (docs/api.md): c (300 bytes) and d (60 once
+    // decompressed) are written whole all the same, through the event path when `strings` leaves them.
+    for (const [maxElementBytes, took] of [[200, 3], [50, 2]] as const) {
+      const r = expectSame(file, {}, { maxElementBytes });
+      expect(r.out).toBe(want);
+      expect(r.taken).toBe(took); // b, d, e; then b, e
+      for (const pieces of [() => whole(file), () => bytewise(file), () => random(file, 9)]) {
+        const sink = run(pieces(), 'sink', {}, { maxElementBytes });
+        if (sink instanceof RdbkitError) throw sink;
+        expect(sink.out.toString('latin1')).toBe(want);
       }
+    }
+    // A key is an element: above maxElementBytes it is LIMIT_EXCEEDED, with the same offset and message on every path.
+    const longKey = rdb(rec(plain('a'), plain('1')), rec(plain('b'), plain('2')), rec(plain('k'.repeat(60)), plain('3')));
+    for (const pieces of [() => whole(longKey), () => bytewise(longKey)]) {
+      const errors = (['events', 'sink', 'strings'] as const).map((path) => run(pieces(), path, {}, { maxElementBytes: 50 }));
+      for (const e of errors) expect(e).toBeInstanceOf(RdbkitError);
+      const [e, ...rest] = errors as RdbkitError[];
+      expect(e!.code).toBe('LIMIT_EXCEEDED');
+      expect(e!.offset).toBe(longKey.indexOf('k'.repeat(60)) - 1);
+      for (const g of rest) expect([g.code, g.offset, g.message]).toEqual([e!.code, e!.offset, e!.message]);
     }
   });
 
