@@ -40,7 +40,7 @@ const regen = flag('--regen');
 const mb = value('--mb', quick ? 20 : 150);
 const RUNS = value('--runs', 3);
 /** Rounds of the side-by-side comparison of rdbkit resp and redis-check-rdb. */
-const SIDE_ROUNDS = value('--side-rounds', 11);
+const SIDE_ROUNDS = value('--side-rounds', 21);
 const RSS_LIMIT_MB = 200;
 const JSON_MBPS_EXPECTED = 100;
 
