@@ -137,6 +137,36 @@ describe('the worker thread on Linux', () => {
   });
 });
 
+describe('FileChecksum and standard output', () => {
+  it("starts its worker without touching process.stdout (which would make a piped stdout non-blocking, and the CLI's writes to it fall back to the stream)", async () => {
+    const data = bytes(2 * MiB, 11);
+    const file = path.join(tmp, 'stdout.bin');
+    writeFileSync(file, data);
+    const own = Object.getOwnPropertyDescriptor(process, 'stdout');
+    const proto = own ?? Object.getOwnPropertyDescriptor(Object.getPrototypeOf(process), 'stdout');
+    const seen: string[] = [];
+    Object.defineProperty(process, 'stdout', {
+      configurable: true,
+      get() {
+        seen.push(new Error().stack ?? '');
+        return proto?.get ? proto.get.call(process) : proto?.value;
+      },
+    });
+    let c: FileChecksum | null = null;
+    try {
+      c = new FileChecksum(file, data.length, script);
+      await workerReaches(c, 2);
+      expect(c.blocksDone).toBe(2); // the worker did run
+      expect(c.of(data.length).toString(16)).toBe(crc64(data).toString(16));
+    } finally {
+      c?.close();
+      if (own) Object.defineProperty(process, 'stdout', own);
+      else delete (process as { stdout?: unknown }).stdout;
+    }
+    expect(seen).toEqual([]);
+  });
+});
+
 describe('FileChecksum without a worker', () => {
   it('answers on this thread when the worker cannot start, without waiting', async () => {
     const data = bytes(MiB + 3, 9);
