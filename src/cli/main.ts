@@ -126,7 +126,11 @@ async function convert(
   if (o.until !== undefined) options.until = o.until;
   const crc = checksumFor(src, options);
   // A file or descriptor is written as the output comes, a few chunks at a time (ChunkedOutput.drainTo).
-  if (sink.synchronous) writer.drainTo?.((chunks) => sink.writeNow(chunks));
+  if (sink.synchronous) {
+    writer.drainTo?.((chunks) => sink.writeNow(chunks));
+    // A pipe or socket writes on the thread pool and gives the chunks back once written.
+    sink.giveBackTo((chunks) => writer.recycle?.(chunks));
+  }
   try {
     for await (const batch of parseAofBatches(src.parts, options)) {
       for (const ev of batch) {
@@ -137,9 +141,8 @@ async function convert(
         writer.write(ev);
       }
       const chunks = writer.take();
-      await sink.writeAll(chunks);
-      // Written out once write() returns: the writer may reuse them.
-      if (sink.synchronous) writer.recycle?.(chunks);
+      // Written out when writeAll says so: the writer may reuse them.
+      if (await sink.writeAll(chunks)) writer.recycle?.(chunks);
       if (sink.closed) break;
     }
     if (!sink.closed) {
