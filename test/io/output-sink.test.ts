@@ -161,7 +161,7 @@ describe('OutputSink on a pipe', () => {
         setTimeout(() => rs.resume(), 20);
       }
     });
-    const closed = new Promise((r) => rs.on('close', r));
+    const closed = new Promise<void>((r) => rs.on('close', () => r()));
     const code = await new Promise<number | null>((r) => child.on('close', r));
     await closed;
     expect(err).toBe('');
