@@ -307,8 +307,9 @@ export class OutputSink {
   /**
    * A pipe or socket: its writes wait for the reader, so they are made on the
    * thread pool while this thread decodes (`rdbkit resp dump.rdb | redis-cli
-   * --pipe` of the bench dump: 2.8-3.1 s with blocking writes here, against
-   * 2.5 s for its output replayed from a file).
+   * --pipe` of the bench dump into a local server, medians of 7 rounds: 2.50 s
+   * with blocking writes on this thread, 2.32 s so, 2.17 s for its output
+   * replayed from a file; `| cat`: 0.75 s, 0.62 s).
    */
   private readonly overlap: boolean;
   /** Overlapped writes: chunks not yet handed to the writev in flight, and the bytes not yet written (in flight included). */
@@ -495,6 +496,8 @@ export class OutputSink {
       if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
       this.enqueue(chunks);
       await this.room(OVERLAP_BYTES);
+      // Turned into a stream (a non-blocking stdout): what it did not take goes out now.
+      if (this.queued.length > 0) await this.write(new Uint8Array(0));
       return false;
     }
     if (this.stream !== null || chunks.length === 1 || this.closed || this.broken) {
