@@ -324,8 +324,9 @@ describe('RESP kernel: listpack sorted sets', () => {
         { numRuns: 1500 },
       );
     });
-    // Many went through the kernel (one declining score sends the whole set to JavaScript).
-    expect(kernelSets).toBeGreaterThan(100);
+    // Many went through the kernel (one declining score sends the whole set to JavaScript). The
+    // count is of random sets: 96–172 in 18 runs here (mean ~140), so the bar sits well below that.
+    expect(kernelSets).toBeGreaterThan(40);
   });
 
   it('a damaged or odd listpack sorted set gives the error of the JS path', () => {
