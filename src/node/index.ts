@@ -537,7 +537,7 @@ export class OutputSink {
     if (e === null) {
       let i = 0;
       while (i < rest.length && n >= rest[i]!.length) n -= rest[i++]!.length;
-      if (i < rest.length && !this.closeAfter) {
+      if (i < rest.length) {
         // A short write: on from the first byte not written.
         const more = rest.slice(i);
         if (n > 0) more[0] = more[0]!.subarray(n);
@@ -562,7 +562,11 @@ export class OutputSink {
       this.ahead = [];
       this.aheadBytes = 0;
     }
-    if (this.closeAfter) {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+    this.kick();
+    if (this.closeAfter && !this.inFlight) {
       this.closeAfter = false;
       const fd = this.fd;
       this.fd = -1;
@@ -572,10 +576,6 @@ export class OutputSink {
         /* closing after a failure */
       }
     }
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-    this.kick();
   }
 
   /** Waits until at most `limit` bytes are queued or in flight for the pipe or socket; throws once a write failed. */
@@ -653,12 +653,12 @@ export class OutputSink {
     await new Promise<void>((resolve) => this.stream!.write(new Uint8Array(0), () => resolve()));
   }
 
-  /** After a failure: closes a file; an atomic one is removed, leaving `path` as it was. What went to stdout or a plain file stays. */
+  /** After a failure: closes a file; an atomic one is removed, leaving `path` as it was. What went to stdout or a plain file stays, and what was queued for a pipe or socket is still written. */
   abort(): void {
-    for (const c of this.ahead) this.aheadBytes -= c.length;
-    this.ahead = [];
     if (this.inFlight) {
-      // The descriptor is in use on the thread pool: closed when that write ends.
+      // A pipe or socket: what was made before the failure still goes to the
+      // reader, as it would have with blocking writes; the descriptor (in use
+      // on the thread pool) is closed once that is written.
       this.closeAfter = true;
     } else if (this.fd >= 0) {
       const fd = this.fd;

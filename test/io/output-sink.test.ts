@@ -171,6 +171,21 @@ describe('OutputSink on a pipe', () => {
     expect(all.equals(want)).toBe(true);
   });
 
+  it.skipIf(!bash)('a dump cut short, its reader waiting: exit 1 with the error, and every command made before it, as with -o', () => {
+    const cut = path.join(tmp, 'pipe-cut.rdb');
+    writeFileSync(cut, readFileSync(dump).subarray(0, 4_000_000));
+    const refCut = path.join(tmp, 'pipe-cut.resp');
+    const byFile = spawnSync(process.execPath, [bin, 'resp', cut, '-o', refCut], { encoding: 'utf8' });
+    expect(byFile.status).toBe(1);
+    expect(byFile.stderr).toContain('[TRUNCATED]');
+    const want = readFileSync(refCut);
+    expect(want.length).toBeGreaterThan(3 << 20); // more than the pipe and the sink's queue hold
+    const r = spawnSync('bash', ['-c', `${q(process.execPath)} ${q(bin)} resp ${q(cut)} | { sleep 0.6; cat; }; echo "status \${PIPESTATUS[0]}" >&2`], { maxBuffer: 1 << 26 });
+    expect(r.stderr.toString()).toBe(byFile.stderr + 'status 1\n');
+    expect(r.stdout.length).toBe(want.length);
+    expect(r.stdout.equals(want)).toBe(true);
+  });
+
   it.skipIf(!bash)('a reader that goes away after 1,000 bytes: exit 0, nothing on stderr', () => {
     const r = spawnSync('bash', ['-c', `${q(process.execPath)} ${q(bin)} resp ${q(dump)} | { head -c 1000 >/dev/null; }; echo "status \${PIPESTATUS[0]}" >&2`]);
     expect(r.stderr.toString()).toBe('status 0\n');
