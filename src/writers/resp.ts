@@ -505,19 +505,9 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
         const out = this.buf;
         let o = this.pos;
         o = this.headAndKey(SET_HEAD, buf, k0, klen, o);
-        if (vlen >= 0) {
-          out[o++] = 0x24;
-          if (z !== null) {
-            o = putDecimalLine(out, o, ulen);
-            out.set(z, o);
-            o += ulen;
-          } else {
-            o = putDecimalLine(out, o, vlen);
-            o = this.copyBytes(buf, v0, q, o);
-          }
-          out[o++] = 0x0d;
-          out[o++] = 0x0a;
-        } else o = putIntBulk(out, o, int);
+        if (z !== null) o = this.putRange(z, 0, ulen, o);
+        else if (vlen >= 0) o = this.putRange(buf, v0, q, o);
+        else o = putIntBulk(out, o, int);
         if (exp >= 0) o = putIntBulk(out, this.headAndKey(PEXPIREAT_HEAD, buf, k0, klen, o), exp);
         this.pos = o;
         this.sinkKeys++;
@@ -534,12 +524,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
   private headAndKey(head: Uint8Array, buf: Uint8Array, k0: number, klen: number, o: number): number {
     const out = this.buf;
     for (let i = 0; i < head.length; i++) out[o++] = head[i]!;
-    out[o++] = 0x24;
-    o = putDecimalLine(out, o, klen);
-    o = this.copyBytes(buf, k0, k0 + klen, o);
-    out[o++] = 0x0d;
-    out[o++] = 0x0a;
-    return o;
+    return this.putRange(buf, k0, k0 + klen, o);
   }
 
   /**
@@ -730,10 +715,14 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
 
   /** `$n`, the bytes of `src[start, end)` and the line ends, with one room check (the per-element write of the sink path). */
   private bulkRange(src: Uint8Array, start: number, end: number): void {
+    this.ensure(end - start + 26);
+    this.pos = this.putRange(src, start, end, this.pos);
+  }
+
+  /** `src[start, end)` as a bulk string at `p` (room checked by the caller); the position after. */
+  private putRange(src: Uint8Array, start: number, end: number, p: number): number {
     const n = end - start;
-    this.ensure(n + 26);
     const buf = this.buf;
-    let p = this.pos;
     buf[p++] = 0x24;
     if (n < 10) {
       buf[p++] = 0x30 + n;
@@ -749,7 +738,7 @@ export class RespWriter extends ChunkedOutput implements ValueSink {
     p = this.copyBytes(src, start, end, p);
     buf[p++] = 0x0d;
     buf[p++] = 0x0a;
-    this.pos = p;
+    return p;
   }
 
   /** An integer as a bulk string; returns the length of its text. */
