@@ -421,6 +421,11 @@ export class OutputSink {
     return this.stream === null;
   }
 
+  /** The error of a write that failed, as every later call reports it. */
+  private failure(e: Error): RdbkitError {
+    return new RdbkitError('IO', `write failed: ${e.message}`, { cause: e });
+  }
+
   /** Where a pipe or socket sink gives the chunks of `writeNow` and `writeAll` back once they are written (a writer's `recycle`). */
   giveBackTo(f: ((chunks: Uint8Array[]) => void) | null): void {
     this.giveBack = f;
@@ -436,7 +441,7 @@ export class OutputSink {
    * writes them ahead of the next `write`.
    */
   writeNow(chunks: Uint8Array[]): boolean {
-    if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.broken) throw this.failure(this.broken);
     if (this.closed) return true;
     if (this.overlap && this.stream === null) {
       this.enqueue(chunks);
@@ -450,7 +455,7 @@ export class OutputSink {
 
   /** Writes a chunk, waiting when the stream asks for it. */
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.broken) throw this.failure(this.broken);
     if (this.queued.length > 0) {
       const q = this.queued;
       this.queued = [];
@@ -492,8 +497,7 @@ export class OutputSink {
    * stream keeps them, and a pipe or socket gives them back (`giveBackTo`).
    */
   async writeAll(chunks: Uint8Array[]): Promise<boolean> {
-    if (this.stream === null && this.overlap && !this.closed && this.queued.length === 0) {
-      if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.stream === null && this.overlap && !this.closed && !this.broken && this.queued.length === 0) {
       this.enqueue(chunks);
       await this.room(OVERLAP_BYTES);
       // Turned into a stream (a non-blocking stdout): what it did not take goes out now.
@@ -581,7 +585,7 @@ export class OutputSink {
   /** Waits until at most `limit` bytes are queued or in flight for the pipe or socket; throws once a write failed. */
   private async room(limit: number): Promise<void> {
     while (this.inFlight && this.aheadBytes > limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.broken) throw this.failure(this.broken);
   }
 
   /**
@@ -633,7 +637,7 @@ export class OutputSink {
       }
       if (this.broken) {
         this.abort();
-        throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+        throw this.failure(this.broken);
       }
       if (this.temp !== null) {
         try {
@@ -648,7 +652,7 @@ export class OutputSink {
       return;
     }
     if (this.queued.length > 0) await this.write(new Uint8Array(0));
-    if (this.broken) throw new RdbkitError('IO', `write failed: ${this.broken.message}`, { cause: this.broken });
+    if (this.broken) throw this.failure(this.broken);
     if (this.closed) return;
     await new Promise<void>((resolve) => this.stream!.write(new Uint8Array(0), () => resolve()));
   }
