@@ -395,13 +395,7 @@ export class OutputSink {
     } catch (e) {
       throw new RdbkitError('IO', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
-    let pipe = false;
-    try {
-      pipe = st !== null && st.isFIFO() && fstatSync(fd).isFIFO();
-    } catch {
-      /* written as a file */
-    }
-    const sink = new OutputSink(null, fd, path, true, pipe);
+    const sink = new OutputSink(null, fd, path, true, st !== null && st.isFIFO());
     sink.temp = temp;
     sink.target = target;
     if (temp !== null) holdTemp(temp);
